@@ -1,0 +1,1 @@
+//! Shared pieces of the fedkit benches (the benches themselves are in `benches/`).

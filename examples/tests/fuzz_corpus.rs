@@ -1,0 +1,41 @@
+//! Replays every file of the fuzz corpus (`fuzz/corpus/<target>/`, where cargo-fuzz keeps it and
+//! where minimised crashes are added) through the same check the fuzz target runs, on stable Rust.
+//! A panic here is a regression of a bug a fuzzer once found.
+
+use std::path::{Path, PathBuf};
+
+mod checks {
+    // Each fuzz target's body; the same files are compiled into the cargo-fuzz binaries.
+}
+
+fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fuzz corpus {} missing: {e}", dir.display()))
+        .map(|entry| entry.expect("corpus entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "fuzz corpus {} is empty", dir.display());
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read corpus file");
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// Declares one test per fuzz target: `replay!(test_name, "target", checks::module::run);`
+#[allow(unused_macros)]
+macro_rules! replay {
+    ($name:ident, $target:literal, $run:path) => {
+        #[test]
+        fn $name() {
+            for (path, bytes) in corpus($target) {
+                let result = std::panic::catch_unwind(|| $run(&bytes));
+                assert!(result.is_ok(), "fuzz target {} panicked on {}", $target, path.display());
+            }
+        }
+    };
+}
