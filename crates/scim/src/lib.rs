@@ -1,10 +1,16 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod dialect;
 pub mod error;
+pub mod filter;
+pub mod path;
 pub mod schema;
 
+pub use dialect::Dialect;
 pub use error::{Error, ScimError, ScimType};
+pub use filter::{Filter, FilterError};
+pub use path::{AttrPath, Path};
 pub use schema::{
     AttributeDef, AttributeType, Mutability, ResourceSchema, Returned, Schema, Uniqueness,
 };
