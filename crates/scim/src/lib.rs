@@ -4,7 +4,9 @@
 pub mod dialect;
 pub mod error;
 pub mod filter;
+pub mod meta;
 pub mod path;
+pub mod resource;
 pub mod schema;
 
 pub use dialect::Dialect;
