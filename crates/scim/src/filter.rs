@@ -9,12 +9,16 @@
 //! ```
 
 mod ast;
+mod bind;
 mod error;
+mod eval;
+mod fold;
 mod lexer;
 pub(crate) mod parser;
 mod print;
 
 pub use ast::{AttrExpr, AttrTest, CompValue, CompareOp, Filter, SubAttrTest, ValuePath};
+pub use bind::BoundFilter;
 pub use error::{FilterError, FilterErrorKind, Span};
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions};
 

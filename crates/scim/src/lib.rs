@@ -11,7 +11,7 @@ pub mod schema;
 
 pub use dialect::Dialect;
 pub use error::{Error, ScimError, ScimType};
-pub use filter::{Filter, FilterError};
+pub use filter::{BoundFilter, Filter, FilterError};
 pub use path::{AttrPath, Path};
 pub use schema::{
     AttributeDef, AttributeType, Mutability, ResourceSchema, Returned, Schema, Uniqueness,

@@ -130,6 +130,10 @@ pub enum FilterErrorKind {
     /// A valuePath (`attr[…]`) on an attribute that is not complex.
     #[error("`{0}` is not complex, so it cannot take a value filter")]
     ValuePathOnSimple(String),
+    /// [`BoundFilter::matches`](super::BoundFilter::matches) was given something other than a
+    /// JSON object (the caller's mistake).
+    #[error("the resource to match is not a JSON object")]
+    NotAnObject,
     /// An attribute name inside brackets that carries a schema URN or a sub-attribute.
     #[error("inside brackets only sub-attribute names are allowed: `{0}`")]
     QualifiedNameInValuePath(String),
@@ -167,6 +171,7 @@ impl FilterErrorKind {
             InvalidSubAttribute(_) => "invalid_sub_attribute",
             ValuePathOnSimple(_) => "value_path_on_simple",
             QualifiedNameInValuePath(_) => "qualified_name_in_value_path",
+            NotAnObject => "not_an_object",
         }
     }
 }
