@@ -1,2 +1,19 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod build;
+mod chars;
+mod error;
+mod limits;
+mod parse;
+mod reference;
+mod tree;
+mod write;
+
+pub use build::NewElement;
+pub use error::{Error, Location};
+pub use limits::Limits;
+pub use tree::{
+    Attribute, Attributes, Children, Document, Edge, Name, NamespaceDeclaration,
+    NamespaceDeclarations, NodeId, NodeKind, Traverse, XML_NAMESPACE, XMLNS_NAMESPACE,
+};

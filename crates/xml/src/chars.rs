@@ -1,0 +1,117 @@
+//! XML 1.0 character classes (Fifth Edition, productions 2, 3, 4, 4a) and names.
+
+/// `S`: the four XML whitespace characters.
+pub(crate) fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+pub(crate) fn is_whitespace_only(s: &str) -> bool {
+    s.bytes().all(is_whitespace)
+}
+
+/// `Char` (production 2).
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn is_name_start_char(c: char) -> bool {
+    matches!(c,
+        ':' | 'A'..='Z' | '_' | 'a'..='z'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+}
+
+fn is_name_char(c: char) -> bool {
+    is_name_start_char(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// `Name` (production 5).
+pub(crate) fn is_name(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    // ASCII fast path: the names in SAML and XML-DSig.
+    if bytes.is_ascii() {
+        return match bytes.split_first() {
+            Some((first, rest)) => {
+                (first.is_ascii_alphabetic() || matches!(first, b'_' | b':'))
+                    && rest.iter().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.')
+                    })
+            }
+            None => false,
+        };
+    }
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
+}
+
+/// `NCName`: a name without a colon.
+pub(crate) fn is_ncname(s: &str) -> bool {
+    !s.contains(':') && is_name(s)
+}
+
+/// Splits a `QName` into prefix and local part; `None` if it is not one.
+pub(crate) fn split_qname(s: &str) -> Option<(Option<&str>, &str)> {
+    match s.split_once(':') {
+        Some((prefix, local)) => {
+            (is_ncname(prefix) && is_ncname(local)).then_some((Some(prefix), local))
+        }
+        None => is_name(s).then_some((None, s)),
+    }
+}
+
+/// The first character XML 1.0 does not allow, with its byte offset. `&str` already excludes
+/// surrogates, so this leaves C0 controls other than tab, newline and carriage return, and
+/// U+FFFE and U+FFFF (UTF-8 `EF BF BE`, `EF BF BF`).
+pub(crate) fn find_invalid_char(s: &str) -> Option<(usize, u32)> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(found) = bytes.get(i..).and_then(|rest| {
+        rest.iter()
+            .position(|&b| (b < 0x20 && !is_whitespace(b)) || b == 0xEF)
+    }) {
+        let at = i + found;
+        if let Some([0xEF, 0xBF, last @ (0xBE | 0xBF)]) = bytes.get(at..at + 3) {
+            return Some((at, 0xFFC0 + u32::from(*last & 0x3F)));
+        }
+        if let Some(&b) = bytes.get(at)
+            && b < 0x20
+        {
+            return Some((at, u32::from(b)));
+        }
+        i = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_xml_productions() {
+        assert!(is_name("saml:Assertion"));
+        assert!(is_name("_a-b.c"));
+        assert!(is_name("été"));
+        assert!(!is_name("1a"));
+        assert!(!is_name("-a"));
+        assert!(!is_name(""));
+        assert!(!is_name("a b"));
+        assert_eq!(split_qname("a:b"), Some((Some("a"), "b")));
+        assert_eq!(split_qname("a:b:c"), None);
+        assert_eq!(split_qname(":b"), None);
+        assert_eq!(split_qname("a:"), None);
+        assert_eq!(split_qname("b"), Some((None, "b")));
+    }
+
+    #[test]
+    fn invalid_chars_are_found_with_their_offset() {
+        assert_eq!(find_invalid_char("ab\tc\r\n"), None);
+        assert_eq!(find_invalid_char("é€\u{FFFD}"), None);
+        assert_eq!(find_invalid_char("ab\u{1}"), Some((2, 1)));
+        assert_eq!(find_invalid_char("a\u{FFFE}"), Some((1, 0xFFFE)));
+        assert_eq!(find_invalid_char("a\u{FFFF}"), Some((1, 0xFFFF)));
+    }
+}

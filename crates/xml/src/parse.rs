@@ -1,0 +1,1122 @@
+//! Bytes to [`Document`]: quick-xml tokenizes; every well-formedness, namespace, limit and
+//! hostile-input check is ours.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use quick_xml::errors::{Error as TokenError, IllFormedError, SyntaxError};
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
+
+use crate::chars::{find_invalid_char, is_name, is_whitespace, is_whitespace_only, split_qname};
+use crate::error::{Error, Location};
+use crate::limits::Limits;
+use crate::reference::{ReferenceError, decode_reference};
+use crate::tree::{
+    AttributeData, DeclarationData, Document, ElementData, NONE, Node, NodeData, NodeId, Span,
+    XML_NAMESPACE, XMLNS_NAMESPACE,
+};
+
+/// FNV-1a: prefixes are short and few, so a keyed hash buys nothing here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// Prefix id of the default namespace.
+const DEFAULT_PREFIX: u32 = 0;
+/// Prefix id of `xml`, bound to [`XML_NAMESPACE`] (namespace index 0) from the start.
+const XML_PREFIX: u32 = 1;
+
+struct OpenElement {
+    node: u32,
+    /// The qualified name as written, to match the end tag.
+    qname: Span,
+    /// Length of `Builder::undo` when this element was opened.
+    undo_len: usize,
+}
+
+struct TextRun {
+    offset: u32,
+    span: Span,
+    /// Whether `span` is a copy at the end of the buffer (and may grow in place).
+    copied: bool,
+}
+
+#[derive(Clone, Copy)]
+struct RawAttribute<'i> {
+    qname: &'i str,
+    qname_offset: u32,
+    value: Span,
+}
+
+struct Builder<'i> {
+    input: &'i str,
+    limits: &'i Limits,
+    doc: Document,
+    stack: Vec<OpenElement>,
+    text: Option<TextRun>,
+    attributes: Vec<RawAttribute<'i>>,
+    prefixes: FnvMap<&'i str, u32>,
+    prefix_spans: Vec<Span>,
+    /// Current binding (namespace index or [`NONE`]) per prefix id.
+    bindings: Vec<u32>,
+    /// `(prefix id, previous binding)` to restore when elements close.
+    undo: Vec<(u32, u32)>,
+    uris: FnvMap<Box<str>, u32>,
+    declarations_total: usize,
+    seen_root: bool,
+}
+
+impl Document {
+    /// Parses `input` with the default [`Limits`].
+    ///
+    /// Only UTF-8 is accepted (a byte order mark is fine); any DOCTYPE is refused.
+    pub fn parse(input: &[u8]) -> Result<Document, Error> {
+        Self::parse_with(input, &Limits::DEFAULT)
+    }
+
+    /// Parses `input` within `limits`.
+    pub fn parse_with(input: &[u8], limits: &Limits) -> Result<Document, Error> {
+        // Spans are u32; the buffer never outgrows the input while parsing.
+        let ceiling = limits.max_bytes.min(u32::MAX as usize - 1);
+        if input.len() > ceiling {
+            return Err(Error::TooLarge {
+                limit: ceiling,
+                found: input.len(),
+            });
+        }
+        if input.starts_with(&[0xFE, 0xFF]) || input.starts_with(&[0xFF, 0xFE]) {
+            return Err(Error::UnsupportedEncoding {
+                encoding: "UTF-16".to_owned(),
+                at: Location::default(),
+            });
+        }
+        let text = std::str::from_utf8(input).map_err(|e| Error::InvalidUtf8 {
+            at: Location {
+                offset: e.valid_up_to(),
+                path: String::new(),
+            },
+        })?;
+        if let Some((offset, code_point)) = find_invalid_char(text) {
+            return Err(Error::InvalidCharacter {
+                code_point,
+                at: Location {
+                    offset,
+                    path: String::new(),
+                },
+            });
+        }
+        Builder::new(text, limits).run()
+    }
+}
+
+impl<'i> Builder<'i> {
+    fn new(input: &'i str, limits: &'i Limits) -> Self {
+        let mut buf = String::with_capacity(input.len() + XML_NAMESPACE.len() + 64);
+        buf.push_str(input);
+        let xml_uri = Span {
+            start: buf.len() as u32,
+            len: XML_NAMESPACE.len() as u32,
+        };
+        buf.push_str(XML_NAMESPACE);
+        let xml_prefix = Span {
+            start: buf.len() as u32,
+            len: 3,
+        };
+        buf.push_str("xml");
+        let mut uris = FnvMap::default();
+        uris.insert(XML_NAMESPACE.into(), 0);
+        let doc = Document {
+            buf,
+            nodes: vec![Node {
+                data: NodeData::Document,
+                parent: NONE,
+                first_child: NONE,
+                last_child: NONE,
+                prev_sibling: NONE,
+                next_sibling: NONE,
+                offset: 0,
+            }],
+            elements: Vec::new(),
+            attributes: Vec::new(),
+            declarations: Vec::new(),
+            namespaces: vec![xml_uri],
+            ids: Vec::new(),
+        };
+        Builder {
+            input,
+            limits,
+            doc,
+            stack: Vec::new(),
+            text: None,
+            attributes: Vec::new(),
+            prefixes: FnvMap::default(),
+            prefix_spans: vec![Span::EMPTY, xml_prefix],
+            bindings: vec![NONE, 0],
+            undo: Vec::new(),
+            uris,
+            declarations_total: 0,
+            seen_root: false,
+        }
+    }
+
+    /// Where we are, for an error at `offset`.
+    fn at(&self, offset: usize) -> Location {
+        Location {
+            offset,
+            path: self
+                .stack
+                .last()
+                .map(|open| self.doc.path(NodeId(open.node)))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn malformed(&self, reason: &'static str, offset: usize) -> Error {
+        Error::Malformed {
+            reason,
+            at: self.at(offset),
+        }
+    }
+
+    /// Offset of `s` (which must borrow from the input) in the input.
+    fn offset_of(&self, s: &str) -> Option<u32> {
+        let start = (s.as_ptr() as usize).checked_sub(self.input.as_ptr() as usize)?;
+        (start + s.len() <= self.input.len()).then_some(start as u32)
+    }
+
+    /// `s` re-borrowed from the input with the input's lifetime.
+    fn reborrow(&self, s: &str, at: usize) -> Result<(&'i str, u32), Error> {
+        let offset = self
+            .offset_of(s)
+            .ok_or_else(|| self.malformed("tokenizer returned a copy", at))?;
+        let input = self.input;
+        let slice = input
+            .get(offset as usize..offset as usize + s.len())
+            .ok_or_else(|| self.malformed("tokenizer returned a copy", at))?;
+        Ok((slice, offset))
+    }
+
+    fn run(mut self) -> Result<Document, Error> {
+        let base = if self.input.starts_with('\u{FEFF}') {
+            3
+        } else {
+            0
+        };
+        let body = self.input.get(base..).unwrap_or("");
+        let mut reader = Reader::from_str(body);
+        let config = reader.config_mut();
+        config.check_end_names = false;
+        config.check_comments = false;
+        config.expand_empty_elements = false;
+        config.allow_dangling_amp = false;
+        config.trim_text(false);
+        let mut first = true;
+        loop {
+            let start = base + reader.buffer_position() as usize;
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(error) => {
+                    let offset = base + reader.error_position() as usize;
+                    return Err(self.token_error(error, start, offset));
+                }
+            };
+            let end = base + reader.buffer_position() as usize;
+            let is_first = std::mem::replace(&mut first, false);
+            match event {
+                Event::Decl(_) => {
+                    if !is_first {
+                        return Err(self.malformed("XML declaration not at the start", start));
+                    }
+                    self.declaration(start, end)?;
+                }
+                Event::DocType(_) => {
+                    return Err(Error::DtdForbidden { at: self.at(start) });
+                }
+                Event::Start(e) => {
+                    let (content, offset) = self.reborrow(&e, start)?;
+                    self.start_element(content, offset, e.name().0.len(), start, false)?;
+                }
+                Event::Empty(e) => {
+                    let (content, offset) = self.reborrow(&e, start)?;
+                    self.start_element(content, offset, e.name().0.len(), start, true)?;
+                }
+                Event::End(e) => {
+                    let name = self.reborrow(e.name().0, start)?.0;
+                    self.end_element(name, start)?;
+                }
+                Event::Text(t) => {
+                    let (raw, offset) = self.reborrow(&t, start)?;
+                    self.character_data(raw, offset, true)?;
+                }
+                Event::CData(t) => {
+                    let (raw, offset) = self.reborrow(&t, start)?;
+                    if self.stack.is_empty() {
+                        return Err(Error::ContentOutsideRoot { at: self.at(start) });
+                    }
+                    self.character_data(raw, offset, false)?;
+                }
+                Event::GeneralRef(r) => {
+                    let name = self.reborrow(&r, start)?.0;
+                    self.text_reference(name, start)?;
+                }
+                Event::Comment(c) => {
+                    let (raw, _) = self.reborrow(&c, start)?;
+                    self.comment(raw, start)?;
+                }
+                Event::PI(_) => self.processing_instruction(start, end)?,
+                Event::Eof => break,
+            }
+        }
+        self.flush_text()?;
+        if !self.stack.is_empty() {
+            return Err(Error::UnexpectedEof {
+                at: self.at(self.input.len()),
+            });
+        }
+        if !self.seen_root {
+            return Err(Error::UnexpectedEof {
+                at: self.at(self.input.len()),
+            });
+        }
+        self.finish_ids()?;
+        Ok(self.doc)
+    }
+
+    fn token_error(&self, error: TokenError, start: usize, offset: usize) -> Error {
+        let rest = self.input.as_bytes().get(start..).unwrap_or(&[]);
+        if rest.len() >= 9
+            && rest
+                .get(..9)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"<!DOCTYPE"))
+        {
+            return Error::DtdForbidden { at: self.at(start) };
+        }
+        let at = self.at(offset);
+        match error {
+            TokenError::Syntax(SyntaxError::InvalidBangMarkup) => Error::Malformed {
+                reason: "unknown <! markup",
+                at,
+            },
+            TokenError::Syntax(SyntaxError::UnclosedDoctype)
+            | TokenError::IllFormed(IllFormedError::MissingDoctypeName) => {
+                Error::DtdForbidden { at: self.at(start) }
+            }
+            TokenError::Syntax(_) | TokenError::IllFormed(IllFormedError::MissingEndTag(_)) => {
+                Error::UnexpectedEof { at }
+            }
+            TokenError::IllFormed(IllFormedError::UnclosedReference) => Error::Malformed {
+                reason: "'&' not starting a reference ended by ';'",
+                at,
+            },
+            TokenError::IllFormed(IllFormedError::UnmatchedEndTag(_)) => Error::Malformed {
+                reason: "end tag without a start tag",
+                at,
+            },
+            TokenError::IllFormed(
+                IllFormedError::MissingDeclVersion(_) | IllFormedError::UnknownVersion,
+            ) => Error::InvalidDeclaration { at },
+            _ => Error::Malformed {
+                reason: "not well-formed",
+                at,
+            },
+        }
+    }
+
+    /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`, pseudo-attributes in order.
+    fn declaration(&mut self, start: usize, end: usize) -> Result<(), Error> {
+        let invalid = || Error::InvalidDeclaration {
+            at: Location {
+                offset: start,
+                path: String::new(),
+            },
+        };
+        let content = self
+            .input
+            .get(start + 5..end.saturating_sub(2))
+            .ok_or_else(invalid)?;
+        let mut pairs = PseudoAttributes { rest: content };
+        let mut expected = ["version", "encoding", "standalone"].iter().peekable();
+        let mut saw_version = false;
+        while let Some((name, value)) = pairs.next_pair().map_err(|_| invalid())? {
+            while expected.peek().is_some_and(|e| **e != name) {
+                expected.next();
+            }
+            match expected.next() {
+                Some(&"version") => {
+                    saw_version = true;
+                    if value != "1.0" {
+                        return Err(invalid());
+                    }
+                }
+                Some(&"encoding") => {
+                    if !value.eq_ignore_ascii_case("UTF-8") {
+                        return Err(Error::UnsupportedEncoding {
+                            encoding: value.to_owned(),
+                            at: Location {
+                                offset: start,
+                                path: String::new(),
+                            },
+                        });
+                    }
+                }
+                Some(&"standalone") if matches!(value, "yes" | "no") => {}
+                _ => return Err(invalid()),
+            }
+            if !saw_version {
+                return Err(invalid());
+            }
+        }
+        if !saw_version {
+            return Err(invalid());
+        }
+        Ok(())
+    }
+
+    fn processing_instruction(&mut self, start: usize, end: usize) -> Result<(), Error> {
+        self.flush_text()?;
+        let content = self
+            .input
+            .get(start + 2..end.saturating_sub(2))
+            .ok_or_else(|| self.malformed("unterminated processing instruction", start))?;
+        let target_len = content
+            .bytes()
+            .position(is_whitespace)
+            .unwrap_or(content.len());
+        let (target, rest) = content.split_at(target_len);
+        let data = rest.trim_start_matches(|c: char| c.is_ascii() && is_whitespace(c as u8));
+        if !is_name(target) || target.contains(':') {
+            return Err(Error::InvalidQName {
+                name: target.to_owned(),
+                at: self.at(start),
+            });
+        }
+        if target.eq_ignore_ascii_case("xml") {
+            return Err(self.malformed("processing instruction target 'xml' is reserved", start));
+        }
+        let target = self.input_span(target);
+        let data = self.copy_normalized(data);
+        self.push_node(NodeData::Pi { target, data }, start as u32);
+        Ok(())
+    }
+
+    fn comment(&mut self, raw: &'i str, start: usize) -> Result<(), Error> {
+        self.flush_text()?;
+        if raw.contains("--") || raw.ends_with('-') {
+            return Err(self.malformed("'--' inside a comment", start));
+        }
+        let span = self.copy_normalized(raw);
+        self.push_node(NodeData::Comment(span), start as u32);
+        Ok(())
+    }
+
+    /// A span of the input (the buffer starts with a copy of it).
+    fn input_span(&self, s: &str) -> Span {
+        Span {
+            start: self.offset_of(s).unwrap_or(0),
+            len: s.len() as u32,
+        }
+    }
+
+    /// `s` with XML 1.0 end-of-line handling: the input span itself if it has no CR, else a
+    /// normalised copy at the end of the buffer.
+    fn copy_normalized(&mut self, s: &'i str) -> Span {
+        if !s.contains('\r') {
+            return self.input_span(s);
+        }
+        let start = self.doc.buf.len();
+        push_eol_normalized(&mut self.doc.buf, s);
+        Span {
+            start: start as u32,
+            len: (self.doc.buf.len() - start) as u32,
+        }
+    }
+
+    fn push_node(&mut self, data: NodeData, offset: u32) -> u32 {
+        let id = self.doc.nodes.len() as u32;
+        let parent = self.stack.last().map(|open| open.node).unwrap_or(0);
+        let prev = self
+            .doc
+            .nodes
+            .get(parent as usize)
+            .map(|p| p.last_child)
+            .unwrap_or(NONE);
+        self.doc.nodes.push(Node {
+            data,
+            parent,
+            first_child: NONE,
+            last_child: NONE,
+            prev_sibling: prev,
+            next_sibling: NONE,
+            offset,
+        });
+        if let Some(p) = self.doc.nodes.get_mut(parent as usize) {
+            if p.first_child == NONE {
+                p.first_child = id;
+            }
+            p.last_child = id;
+        }
+        if let Some(previous) = self.doc.nodes.get_mut(prev as usize) {
+            previous.next_sibling = id;
+        }
+        id
+    }
+
+    /// Literal character data (`eol`: a text piece, checked for `]]>`) or CDATA content.
+    fn character_data(&mut self, raw: &'i str, offset: u32, is_text: bool) -> Result<(), Error> {
+        if self.stack.is_empty() {
+            if is_whitespace_only(raw) {
+                return Ok(());
+            }
+            return Err(Error::ContentOutsideRoot {
+                at: self.at(offset as usize),
+            });
+        }
+        if is_text && let Some(found) = raw.find("]]>") {
+            return Err(self.malformed("']]>' in text", offset as usize + found));
+        }
+        if raw.is_empty() {
+            return Ok(());
+        }
+        match &mut self.text {
+            None if !raw.contains('\r') => {
+                self.text = Some(TextRun {
+                    offset,
+                    span: Span {
+                        start: offset,
+                        len: raw.len() as u32,
+                    },
+                    copied: false,
+                });
+            }
+            _ => {
+                self.begin_copied_text(offset);
+                push_eol_normalized(&mut self.doc.buf, raw);
+            }
+        }
+        self.update_text_len(offset as usize)
+    }
+
+    /// Makes the pending text run a copy at the end of the buffer, ready to grow.
+    fn begin_copied_text(&mut self, offset: u32) {
+        let buf = &mut self.doc.buf;
+        match &mut self.text {
+            Some(run) if run.copied => {}
+            Some(run) => {
+                let start = buf.len();
+                buf.extend_from_within(run.span.range());
+                run.span.start = start as u32;
+                run.copied = true;
+            }
+            None => {
+                self.text = Some(TextRun {
+                    offset,
+                    span: Span {
+                        start: buf.len() as u32,
+                        len: 0,
+                    },
+                    copied: true,
+                });
+            }
+        }
+    }
+
+    fn update_text_len(&mut self, offset: usize) -> Result<(), Error> {
+        let buf_len = self.doc.buf.len();
+        let limit = self.limits.max_text_len;
+        let len = match &mut self.text {
+            Some(run) => {
+                if run.copied {
+                    run.span.len = (buf_len - run.span.start as usize) as u32;
+                }
+                run.span.len as usize
+            }
+            None => 0,
+        };
+        if len > limit {
+            return Err(Error::TextTooLong {
+                limit,
+                at: self.at(offset),
+            });
+        }
+        Ok(())
+    }
+
+    fn text_reference(&mut self, name: &'i str, start: usize) -> Result<(), Error> {
+        if self.stack.is_empty() {
+            return Err(Error::ContentOutsideRoot { at: self.at(start) });
+        }
+        let c = decode_reference(name).map_err(|e| self.reference_error(e, name, start))?;
+        self.begin_copied_text(start as u32);
+        self.doc.buf.push(c);
+        self.update_text_len(start)
+    }
+
+    fn reference_error(&self, error: ReferenceError, name: &str, offset: usize) -> Error {
+        match error {
+            ReferenceError::UndefinedEntity => Error::UndefinedEntity {
+                name: name.to_owned(),
+                at: self.at(offset),
+            },
+            ReferenceError::InvalidCharacterReference => Error::InvalidCharacterReference {
+                reference: name.to_owned(),
+                at: self.at(offset),
+            },
+            ReferenceError::Unterminated => {
+                self.malformed("'&' not starting a reference ended by ';'", offset)
+            }
+            ReferenceError::LessThan => self.malformed("'<' in an attribute value", offset),
+        }
+    }
+
+    fn flush_text(&mut self) -> Result<(), Error> {
+        if let Some(run) = self.text.take()
+            && run.span.len > 0
+        {
+            self.push_node(NodeData::Text(run.span), run.offset);
+        }
+        Ok(())
+    }
+
+    fn start_element(
+        &mut self,
+        content: &'i str,
+        content_offset: u32,
+        name_len: usize,
+        start: usize,
+        empty: bool,
+    ) -> Result<(), Error> {
+        self.flush_text()?;
+        if self.stack.is_empty() && self.seen_root {
+            return Err(Error::ContentOutsideRoot { at: self.at(start) });
+        }
+        self.seen_root = true;
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Error::TooDeep {
+                limit: self.limits.max_depth,
+                at: self.at(start),
+            });
+        }
+        if self.doc.elements.len() >= self.limits.max_elements {
+            return Err(Error::TooManyElements {
+                limit: self.limits.max_elements,
+                at: self.at(start),
+            });
+        }
+        let qname = content.get(..name_len).unwrap_or("");
+        let rest = content.get(name_len..).unwrap_or("");
+        let (prefix, local) = split_qname(qname).ok_or_else(|| Error::InvalidQName {
+            name: qname.to_owned(),
+            at: self.at(start),
+        })?;
+        if prefix == Some("xmlns") {
+            return Err(Error::ReservedNamespace {
+                reason: "element with the xmlns prefix",
+                at: self.at(start),
+            });
+        }
+        self.parse_attributes(rest, content_offset + name_len as u32, start)?;
+        let undo_len = self.undo.len();
+        let declarations_start = self.doc.declarations.len() as u32;
+        self.bind_declarations()?;
+        let declarations_len = self.doc.declarations.len() as u32 - declarations_start;
+
+        let namespace = match prefix {
+            None => self
+                .bindings
+                .get(DEFAULT_PREFIX as usize)
+                .copied()
+                .unwrap_or(NONE),
+            Some(p) => self.resolve(p, start)?,
+        };
+        let prefix_span = match prefix {
+            Some(p) => self.input_span(p),
+            None => Span::EMPTY,
+        };
+        let element_index = self.doc.elements.len() as u32;
+        let node = self.doc.nodes.len() as u32;
+        let attributes_start = self.doc.attributes.len() as u32;
+        self.resolve_attributes(node)?;
+        let attributes_len = self.doc.attributes.len() as u32 - attributes_start;
+        self.doc.elements.push(ElementData {
+            prefix: prefix_span,
+            local: self.input_span(local),
+            namespace,
+            attributes_start,
+            attributes_len,
+            declarations_start,
+            declarations_len,
+        });
+        self.push_node(NodeData::Element(element_index), start as u32);
+        if empty {
+            self.unbind(undo_len);
+        } else {
+            self.stack.push(OpenElement {
+                node,
+                qname: self.input_span(qname),
+                undo_len,
+            });
+        }
+        Ok(())
+    }
+
+    fn end_element(&mut self, name: &'i str, start: usize) -> Result<(), Error> {
+        self.flush_text()?;
+        let Some(open) = self.stack.last() else {
+            return Err(self.malformed("end tag without a start tag", start));
+        };
+        let expected = self.doc.str_of(open.qname);
+        if expected != name {
+            return Err(Error::MismatchedEndTag {
+                expected: expected.to_owned(),
+                found: name.to_owned(),
+                at: self.at(start),
+            });
+        }
+        let undo_len = open.undo_len;
+        self.stack.pop();
+        self.unbind(undo_len);
+        Ok(())
+    }
+
+    fn unbind(&mut self, undo_len: usize) {
+        while self.undo.len() > undo_len {
+            if let Some((prefix, previous)) = self.undo.pop()
+                && let Some(binding) = self.bindings.get_mut(prefix as usize)
+            {
+                *binding = previous;
+            }
+        }
+    }
+
+    /// Splits the attribute part of a start tag into raw attributes with normalised values.
+    fn parse_attributes(
+        &mut self,
+        rest: &'i str,
+        rest_offset: u32,
+        start: usize,
+    ) -> Result<(), Error> {
+        self.attributes.clear();
+        let bytes = rest.as_bytes();
+        let (mut attributes, mut declarations) = (0usize, 0usize);
+        let mut i = 0;
+        loop {
+            let ws_start = i;
+            while bytes.get(i).copied().is_some_and(is_whitespace) {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                break;
+            }
+            let here = rest_offset as usize + i;
+            if i == ws_start {
+                return Err(self.malformed("whitespace required between attributes", here));
+            }
+            let name_start = i;
+            while bytes
+                .get(i)
+                .is_some_and(|b| !is_whitespace(*b) && *b != b'=')
+            {
+                i += 1;
+            }
+            let qname = rest
+                .get(name_start..i)
+                .ok_or_else(|| self.malformed("bad attribute name", here))?;
+            while bytes.get(i).copied().is_some_and(is_whitespace) {
+                i += 1;
+            }
+            if bytes.get(i) != Some(&b'=') {
+                return Err(self.malformed("attribute without '='", here));
+            }
+            i += 1;
+            while bytes.get(i).copied().is_some_and(is_whitespace) {
+                i += 1;
+            }
+            let quote = match bytes.get(i) {
+                Some(q @ (b'"' | b'\'')) => *q,
+                _ => return Err(self.malformed("attribute value not quoted", here)),
+            };
+            i += 1;
+            let value_start = i;
+            let value_len = bytes
+                .get(i..)
+                .and_then(|tail| tail.iter().position(|b| *b == quote))
+                .ok_or_else(|| self.malformed("unterminated attribute value", here))?;
+            i += value_len + 1;
+            let raw = rest
+                .get(value_start..value_start + value_len)
+                .ok_or_else(|| self.malformed("bad attribute value", here))?;
+            if qname == "xmlns" || qname.starts_with("xmlns:") {
+                declarations += 1;
+                if declarations > self.limits.max_namespace_declarations_per_element {
+                    return Err(Error::TooManyNamespaceDeclarations {
+                        limit: self.limits.max_namespace_declarations_per_element,
+                        at: self.at(start),
+                    });
+                }
+            } else {
+                attributes += 1;
+                if attributes > self.limits.max_attributes_per_element {
+                    return Err(Error::TooManyAttributes {
+                        limit: self.limits.max_attributes_per_element,
+                        at: self.at(start),
+                    });
+                }
+            }
+            let value = self.normalize_attribute(raw, rest_offset as usize + value_start)?;
+            if value.len as usize > self.limits.max_attribute_value_len {
+                return Err(Error::AttributeValueTooLong {
+                    limit: self.limits.max_attribute_value_len,
+                    at: self.at(here),
+                });
+            }
+            self.attributes.push(RawAttribute {
+                qname,
+                qname_offset: rest_offset + name_start as u32,
+                value,
+            });
+        }
+        Ok(())
+    }
+
+    /// XML 1.0 §3.3.3 for CDATA attributes: references replaced, each literal whitespace
+    /// character (a CRLF pair counting as one) becomes a space.
+    fn normalize_attribute(&mut self, raw: &'i str, offset: usize) -> Result<Span, Error> {
+        if !raw
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+        {
+            return Ok(self.input_span(raw));
+        }
+        let start = self.doc.buf.len();
+        let mut rest = raw;
+        let mut consumed = 0;
+        while let Some(i) = rest
+            .bytes()
+            .position(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+        {
+            let (plain, tail) = rest.split_at(i);
+            self.doc.buf.push_str(plain);
+            let at = offset + consumed + i;
+            let mut chars = tail.chars();
+            let next = match chars.next() {
+                Some('<') => return Err(self.reference_error(ReferenceError::LessThan, "", at)),
+                Some('&') => {
+                    let body = chars.as_str();
+                    let end = body.find(';').ok_or_else(|| {
+                        self.reference_error(ReferenceError::Unterminated, "", at)
+                    })?;
+                    let name = body.get(..end).unwrap_or("");
+                    let c =
+                        decode_reference(name).map_err(|e| self.reference_error(e, name, at))?;
+                    self.doc.buf.push(c);
+                    body.get(end + 1..).unwrap_or("")
+                }
+                Some('\r') => {
+                    self.doc.buf.push(' ');
+                    let after = chars.as_str();
+                    after.strip_prefix('\n').unwrap_or(after)
+                }
+                _ => {
+                    self.doc.buf.push(' ');
+                    chars.as_str()
+                }
+            };
+            consumed += rest.len() - next.len();
+            rest = next;
+        }
+        self.doc.buf.push_str(rest);
+        Ok(Span {
+            start: start as u32,
+            len: (self.doc.buf.len() - start) as u32,
+        })
+    }
+
+    fn intern_prefix(&mut self, prefix: &'i str) -> u32 {
+        if prefix == "xml" {
+            return XML_PREFIX;
+        }
+        if let Some(id) = self.prefixes.get(prefix) {
+            return *id;
+        }
+        let id = self.prefix_spans.len() as u32;
+        self.prefix_spans.push(self.input_span(prefix));
+        self.bindings.push(NONE);
+        self.prefixes.insert(prefix, id);
+        id
+    }
+
+    fn intern_uri(&mut self, value: Span) -> u32 {
+        let uri = self.doc.str_of(value);
+        if let Some(index) = self.uris.get(uri) {
+            return *index;
+        }
+        let index = self.doc.namespaces.len() as u32;
+        self.uris.insert(uri.into(), index);
+        self.doc.namespaces.push(value);
+        index
+    }
+
+    /// Binds the `xmlns` attributes among `self.attributes` and removes them from it.
+    fn bind_declarations(&mut self) -> Result<(), Error> {
+        let mut seen = Vec::new();
+        let mut i = 0;
+        while let Some(attribute) = self.attributes.get(i).copied() {
+            let prefix = if attribute.qname == "xmlns" {
+                None
+            } else if let Some(p) = attribute.qname.strip_prefix("xmlns:") {
+                Some(p)
+            } else {
+                i += 1;
+                continue;
+            };
+            self.bind_one(prefix, &attribute, &mut seen)?;
+            i += 1;
+        }
+        self.attributes
+            .retain(|a| a.qname != "xmlns" && !a.qname.starts_with("xmlns:"));
+        Ok(())
+    }
+
+    fn bind_one(
+        &mut self,
+        prefix: Option<&'i str>,
+        attribute: &RawAttribute<'i>,
+        seen: &mut Vec<u32>,
+    ) -> Result<(), Error> {
+        let at = attribute.qname_offset as usize;
+        self.declarations_total += 1;
+        if self.declarations_total > self.limits.max_namespace_declarations_total {
+            return Err(Error::TooManyNamespaceDeclarationsTotal {
+                limit: self.limits.max_namespace_declarations_total,
+                at: self.at(at),
+            });
+        }
+        let uri = self.doc.str_of(attribute.value);
+        let (is_xml_uri, is_xmlns_uri, is_empty) =
+            (uri == XML_NAMESPACE, uri == XMLNS_NAMESPACE, uri.is_empty());
+        let reason = match prefix {
+            Some(p) if !crate::chars::is_ncname(p) => {
+                return Err(Error::InvalidQName {
+                    name: attribute.qname.to_owned(),
+                    at: self.at(at),
+                });
+            }
+            Some("xmlns") => Some("the xmlns prefix cannot be declared"),
+            Some("xml") if !is_xml_uri => Some("the xml prefix bound to another namespace"),
+            Some(p) if p != "xml" && is_xml_uri => {
+                Some("the xml namespace bound to another prefix")
+            }
+            None if is_xml_uri => Some("the xml namespace as the default namespace"),
+            _ if is_xmlns_uri => Some("the xmlns namespace declared"),
+            Some(_) if is_empty => Some("a prefix cannot be undeclared in XML 1.0 (xmlns:p=\"\")"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            return Err(Error::ReservedNamespace {
+                reason,
+                at: self.at(at),
+            });
+        }
+        let prefix_id = match prefix {
+            Some(p) => self.intern_prefix(p),
+            None => DEFAULT_PREFIX,
+        };
+        if seen.contains(&prefix_id) {
+            return Err(Error::DuplicateAttribute {
+                name: attribute.qname.to_owned(),
+                at: self.at(at),
+            });
+        }
+        seen.push(prefix_id);
+        let namespace = if is_empty {
+            NONE
+        } else {
+            self.intern_uri(attribute.value)
+        };
+        let previous = self
+            .bindings
+            .get(prefix_id as usize)
+            .copied()
+            .unwrap_or(NONE);
+        self.undo.push((prefix_id, previous));
+        if let Some(binding) = self.bindings.get_mut(prefix_id as usize) {
+            *binding = namespace;
+        }
+        self.doc.declarations.push(DeclarationData {
+            prefix: match prefix {
+                Some(_) => self
+                    .prefix_spans
+                    .get(prefix_id as usize)
+                    .copied()
+                    .unwrap_or(Span::EMPTY),
+                None => Span::EMPTY,
+            },
+            namespace,
+        });
+        Ok(())
+    }
+
+    fn resolve(&mut self, prefix: &'i str, at: usize) -> Result<u32, Error> {
+        let id = if prefix == "xml" {
+            XML_PREFIX
+        } else {
+            self.prefixes.get(prefix).copied().unwrap_or(NONE)
+        };
+        match self.bindings.get(id as usize).copied() {
+            Some(namespace) if namespace != NONE => Ok(namespace),
+            _ => Err(Error::UnboundPrefix {
+                prefix: prefix.to_owned(),
+                at: self.at(at),
+            }),
+        }
+    }
+
+    /// Resolves the (non-declaration) attributes, checks duplicates and records IDs.
+    fn resolve_attributes(&mut self, node: u32) -> Result<(), Error> {
+        let first = self.doc.attributes.len();
+        let mut i = 0;
+        while let Some(attribute) = self.attributes.get(i).copied() {
+            self.resolve_attribute(&attribute, node, first)?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn resolve_attribute(
+        &mut self,
+        attribute: &RawAttribute<'i>,
+        node: u32,
+        first: usize,
+    ) -> Result<(), Error> {
+        let at = attribute.qname_offset as usize;
+        let (prefix, local) = split_qname(attribute.qname).ok_or_else(|| Error::InvalidQName {
+            name: attribute.qname.to_owned(),
+            at: self.at(at),
+        })?;
+        let namespace = match prefix {
+            Some(p) => self.resolve(p, at)?,
+            None => NONE,
+        };
+        let local_span = self.input_span(local);
+        let prefix_span = match prefix {
+            Some(p) => self.input_span(p),
+            None => Span::EMPTY,
+        };
+        // Same qualified name, or (Namespaces in XML §6.3) same namespace URI and local name.
+        let duplicate = self.doc.attributes.get(first..).is_some_and(|earlier| {
+            earlier.iter().any(|e| {
+                self.doc.str_of(e.local) == local
+                    && (self.doc.str_of(e.prefix) == prefix.unwrap_or("")
+                        || (namespace != NONE && e.namespace == namespace))
+            })
+        });
+        if duplicate {
+            return Err(Error::DuplicateAttribute {
+                name: attribute.qname.to_owned(),
+                at: self.at(at),
+            });
+        }
+        let is_id = match prefix {
+            None => matches!(local, "ID" | "Id"),
+            Some(_) => namespace == 0 && local == "id",
+        };
+        if is_id {
+            self.doc.ids.push((attribute.value, node));
+        }
+        self.doc.attributes.push(AttributeData {
+            prefix: prefix_span,
+            local: local_span,
+            namespace,
+            value: attribute.value,
+        });
+        Ok(())
+    }
+
+    /// Sorts the ID index and rejects the first duplicate (reported at its later occurrence).
+    fn finish_ids(&mut self) -> Result<(), Error> {
+        let mut ids = std::mem::take(&mut self.doc.ids);
+        let doc = &self.doc;
+        ids.sort_by(|a, b| doc.str_of(a.0).cmp(doc.str_of(b.0)).then(a.1.cmp(&b.1)));
+        let duplicate = ids
+            .windows(2)
+            .filter_map(|pair| match pair {
+                [a, b] if doc.str_of(a.0) == doc.str_of(b.0) => Some(*b),
+                _ => None,
+            })
+            .min_by_key(|(_, node)| *node);
+        if let Some((span, node)) = duplicate {
+            let node = NodeId(node);
+            return Err(Error::DuplicateId {
+                id: doc.str_of(span).to_owned(),
+                at: Location {
+                    offset: doc.source_offset(node).unwrap_or(0),
+                    path: doc.path(node),
+                },
+            });
+        }
+        self.doc.ids = ids;
+        Ok(())
+    }
+}
+
+/// Appends `s` with CRLF and lone CR turned into LF (XML 1.0 §2.11).
+pub(crate) fn push_eol_normalized(buf: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find('\r') {
+        buf.push_str(rest.get(..i).unwrap_or(""));
+        buf.push('\n');
+        let after = rest.get(i + 1..).unwrap_or("");
+        rest = after.strip_prefix('\n').unwrap_or(after);
+    }
+    buf.push_str(rest);
+}
+
+/// The `name="value"` pairs of an XML declaration.
+struct PseudoAttributes<'a> {
+    rest: &'a str,
+}
+
+impl<'a> PseudoAttributes<'a> {
+    fn next_pair(&mut self) -> Result<Option<(&'a str, &'a str)>, ()> {
+        let trimmed = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if trimmed.len() == self.rest.len() {
+            return Err(());
+        }
+        let (name, after) = trimmed.split_once('=').ok_or(())?;
+        let name = name.trim_end_matches([' ', '\t', '\n', '\r']);
+        let after = after.trim_start_matches([' ', '\t', '\n', '\r']);
+        let quote = after
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '"' | '\''))
+            .ok_or(())?;
+        let body = after.get(1..).ok_or(())?;
+        let end = body.find(quote).ok_or(())?;
+        self.rest = body.get(end + 1..).ok_or(())?;
+        Ok(Some((name, body.get(..end).ok_or(())?)))
+    }
+}
