@@ -1,0 +1,95 @@
+//! The crypto provider: signing, verification and digests by algorithm, behind traits so that a
+//! second backend (aws-lc-rs) can slot in without an API change.
+//!
+//! Keys are loaded into provider objects once ([`CryptoProvider::signing_key`],
+//! [`CryptoProvider::verifying_key`]) and reused for every signature.
+
+use core::fmt::Debug;
+
+use rand_core::CryptoRng;
+
+use crate::{DigestAlgorithm, PrivateKey, PublicKey, Result, SignatureAlgorithm};
+
+mod rust_crypto;
+
+pub use rust_crypto::RustCryptoProvider;
+
+/// A cryptographic backend.
+pub trait CryptoProvider: Send + Sync + Debug {
+    /// Loads a private key for signing. Fails with
+    /// [`Error::RsaKeyTooSmall`](crate::Error::RsaKeyTooSmall) for RSA keys under the
+    /// provider's minimum.
+    fn signing_key(&self, key: &PrivateKey) -> Result<Box<dyn SigningKey>>;
+
+    /// Loads a public key for verification. Fails with
+    /// [`Error::RsaKeyTooSmall`](crate::Error::RsaKeyTooSmall) for RSA keys under the
+    /// provider's minimum.
+    fn verifying_key(&self, key: &PublicKey) -> Result<Box<dyn VerifyingKey>>;
+
+    /// Starts a streaming digest.
+    fn digest(&self, algorithm: DigestAlgorithm) -> Box<dyn DigestContext>;
+
+    /// Digests `data` in one call.
+    fn digest_bytes(&self, algorithm: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
+        let mut context = self.digest(algorithm);
+        context.update(data);
+        context.finish()
+    }
+}
+
+/// A private key loaded into a provider.
+pub trait SigningKey: Send + Sync + Debug {
+    /// Signs `message` (the whole message; the algorithm hashes it).
+    ///
+    /// `rng` blinds RSA private-key operations and salts PSS; ECDSA signatures are
+    /// deterministic (RFC 6979) and come out as `r || s`. RSA-SHA1 is refused with
+    /// [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed); an algorithm for the
+    /// other key kind with [`Error::AlgorithmKeyMismatch`](crate::Error::AlgorithmKeyMismatch).
+    fn sign(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        rng: &mut dyn CryptoRng,
+    ) -> Result<Vec<u8>>;
+
+    /// The public half, to publish or to put into a certificate.
+    fn public_key(&self) -> &PublicKey;
+}
+
+/// A public key loaded into a provider.
+pub trait VerifyingKey: Send + Sync + Debug {
+    /// Verifies `signature` over `message` (the whole message; the algorithm hashes it).
+    ///
+    /// RSA-SHA1 is refused with [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed)
+    /// (use [`verify_legacy_sha1`](Self::verify_legacy_sha1)); an algorithm for the other key
+    /// kind with [`Error::AlgorithmKeyMismatch`](crate::Error::AlgorithmKeyMismatch); a bad
+    /// signature with [`Error::SignatureInvalid`](crate::Error::SignatureInvalid).
+    fn verify(&self, algorithm: SignatureAlgorithm, message: &[u8], signature: &[u8])
+    -> Result<()>;
+
+    /// Verifies an RSA PKCS#1 v1.5 SHA-1 signature: legacy, for peers that still send them.
+    fn verify_legacy_sha1(&self, message: &[u8], signature: &[u8]) -> Result<()>;
+
+    /// The key this verifier checks against.
+    fn public_key(&self) -> &PublicKey;
+}
+
+/// A digest being computed; feed it with [`update`](Self::update), end it with
+/// [`finish`](Self::finish).
+pub trait DigestContext: Send {
+    /// Feeds more bytes.
+    fn update(&mut self, data: &[u8]);
+
+    /// Ends the digest and returns it.
+    fn finish(self: Box<Self>) -> Vec<u8>;
+
+    /// The algorithm being computed.
+    fn algorithm(&self) -> DigestAlgorithm;
+}
+
+static RUST_CRYPTO: RustCryptoProvider = RustCryptoProvider::new();
+
+/// The default provider: RustCrypto (pure Rust), RSA keys of at least 2048 bits.
+pub fn default_provider() -> &'static dyn CryptoProvider {
+    &RUST_CRYPTO
+}
