@@ -144,7 +144,9 @@ pub enum Error {
     },
     /// An enveloped-style Reference (it covers the Signature's ancestor) without the
     /// enveloped-signature transform: the digest would cover the signature itself.
-    #[error("{path}: reference covers its own signature but lacks the enveloped-signature transform")]
+    #[error(
+        "{path}: reference covers its own signature but lacks the enveloped-signature transform"
+    )]
     EnvelopedTransformMissing {
         /// The `ds:Reference` element.
         path: String,
@@ -230,6 +232,15 @@ pub enum Error {
         /// The `ds:KeyInfo` element.
         path: String,
     },
+    /// The trusted certificates KeyInfo selected (or all of them) are outside their validity at
+    /// the verification time, and the trust set's expiry policy refuses that.
+    #[error("{path}: trusted certificate not usable now ({reason})")]
+    CertificateNotValid {
+        /// The `ds:Signature` element.
+        path: String,
+        /// What fedkit-certs said.
+        reason: String,
+    },
     /// The referenced content's digest differs from DigestValue: the signed content changed.
     #[error("{path}: digest mismatch")]
     DigestMismatch {
@@ -313,6 +324,7 @@ impl Error {
             Error::SignatureValueMalformed { .. } => "signature_value_malformed",
             Error::KeyInfoMalformed { .. } => "key_info_malformed",
             Error::UntrustedKey { .. } => "untrusted_key",
+            Error::CertificateNotValid { .. } => "certificate_not_valid",
             Error::DigestMismatch { .. } => "digest_mismatch",
             Error::SignatureInvalid { .. } => "signature_invalid",
             Error::C14nNodeNotElement { .. } => "c14n_node_not_element",

@@ -61,7 +61,8 @@ impl VerifyPolicy {
     /// Narrows the signature algorithms to those in `allowed` that the current policy accepts
     /// (it can only remove, so a narrowed policy never accepts SHA-1 by accident).
     pub fn only_signature_algorithms(mut self, allowed: &[SignatureAlgorithm]) -> Self {
-        self.signature_algorithms.retain(|alg| allowed.contains(alg));
+        self.signature_algorithms
+            .retain(|alg| allowed.contains(alg));
         self
     }
 
@@ -79,11 +80,6 @@ impl VerifyPolicy {
     /// Whether a digest algorithm is accepted.
     pub fn allows_digest(&self, algorithm: DigestAlgorithm) -> bool {
         self.digest_algorithms.contains(&algorithm)
-    }
-
-    /// Whether the legacy SHA-1 option is on.
-    pub(crate) fn sha1_enabled(&self) -> bool {
-        self.allows_signature(SignatureAlgorithm::RsaPkcs1Sha1)
     }
 }
 
