@@ -382,20 +382,21 @@ impl Document {
         Ok(())
     }
 
+    /// The first prefix in `subtree` (empty for the default namespace of an unprefixed
+    /// element) that does not resolve, where it now sits, to the namespace it was created with.
     fn first_unresolved_prefix(&self, subtree: NodeId) -> Option<String> {
+        let resolves =
+            |n, prefix: Option<&str>, namespace| self.lookup_namespace(n, prefix) == namespace;
         for edge in self.traverse(subtree) {
             let Edge::Open(n) = edge else { continue };
             let Some(name) = self.name(n) else { continue };
-            let mut names = vec![name];
-            names.extend(self.attributes(n).map(|a| a.name));
-            for name in names {
-                let resolved = self.lookup_namespace(n, name.prefix);
-                if name.prefix.is_some() && resolved != name.namespace {
-                    return name.prefix.map(str::to_owned);
-                }
-                if name.prefix.is_none() && Some(name) == self.name(n) && resolved != name.namespace
-                {
-                    return Some(String::new());
+            if !resolves(n, name.prefix, name.namespace) {
+                return Some(name.prefix.unwrap_or("").to_owned());
+            }
+            for attribute in self.attributes(n) {
+                let prefix = attribute.name.prefix;
+                if prefix.is_some() && !resolves(n, prefix, attribute.name.namespace) {
+                    return prefix.map(str::to_owned);
                 }
             }
         }
