@@ -16,11 +16,13 @@ mod fold;
 mod lexer;
 pub(crate) mod parser;
 mod print;
+mod sql;
 
 pub use ast::{AttrExpr, AttrTest, CompValue, CompareOp, Filter, SubAttrTest, ValuePath};
 pub use bind::BoundFilter;
 pub use error::{FilterError, FilterErrorKind, Span};
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions};
+pub use sql::{SqlDialect, SqlWhere};
 
 use crate::dialect::Dialect;
 

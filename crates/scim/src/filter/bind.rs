@@ -198,7 +198,8 @@ fn resolve<'a>(
 fn bind_expr(expr: &AttrExpr, scope: Scope<'_>) -> Result<Node, FilterError> {
     let (mut access, _, mut leaf) = resolve(&expr.path, scope)?;
     let path = &expr.path;
-    if matches!(expr.test, AttrTest::Compare(..)) && leaf.kind == AttributeType::Complex {
+    let compares_value = matches!(&expr.test, AttrTest::Compare(_, v) if *v != CompValue::Null);
+    if compares_value && leaf.kind == AttributeType::Complex {
         // A complex attribute compared without a sub-attribute means its `value` (RFC 7644
         // §3.4.2.2 example `emails co "example.com"`; pingidentity/scim2 2.1.2).
         let value = leaf

@@ -134,6 +134,10 @@ pub enum FilterErrorKind {
     /// JSON object (the caller's mistake).
     #[error("the resource to match is not a JSON object")]
     NotAnObject,
+    /// [`BoundFilter::to_sql`](super::BoundFilter::to_sql) was given a column that is not an SQL
+    /// identifier, or a schema with a name SQL cannot quote safely (the caller's mistake).
+    #[error("`{0}` is not usable as an SQL identifier or JSON key")]
+    InvalidColumnName(String),
     /// An attribute name inside brackets that carries a schema URN or a sub-attribute.
     #[error("inside brackets only sub-attribute names are allowed: `{0}`")]
     QualifiedNameInValuePath(String),
@@ -172,6 +176,7 @@ impl FilterErrorKind {
             ValuePathOnSimple(_) => "value_path_on_simple",
             QualifiedNameInValuePath(_) => "qualified_name_in_value_path",
             NotAnObject => "not_an_object",
+            InvalidColumnName(_) => "invalid_column_name",
         }
     }
 }
