@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 mod checks {
     // Each fuzz target's body; the same files are compiled into the cargo-fuzz binaries.
+    #[path = "../../../fuzz/checks/xml_parse.rs"]
+    pub mod xml_parse;
 }
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -39,3 +41,5 @@ macro_rules! replay {
         }
     };
 }
+
+replay!(xml_parse, "xml_parse", checks::xml_parse::run);
