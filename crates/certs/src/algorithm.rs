@@ -17,14 +17,14 @@ pub enum SignatureAlgorithm {
     RsaPkcs1Sha384,
     /// RSA PKCS#1 v1.5 with SHA-512.
     RsaPkcs1Sha512,
-    /// RSA-PSS with SHA-256, MGF1-SHA-256, salt of 32 bytes (RFC 6931 §2.3.10).
+    /// RSA-PSS with SHA-256, MGF1-SHA-256, salt of 32 bytes (RFC 6931).
     RsaPssSha256,
     /// RSA-PSS with SHA-384, MGF1-SHA-384, salt of 48 bytes.
     RsaPssSha384,
     /// RSA-PSS with SHA-512, MGF1-SHA-512, salt of 64 bytes.
     RsaPssSha512,
     /// ECDSA on P-256 with SHA-256. Signatures are `r || s` (64 bytes) as XML-DSig
-    /// (RFC 4050 §3.3) wants them, not DER.
+    /// (RFC 4050, RFC 6931) wants them, not DER.
     EcdsaP256Sha256,
 }
 
