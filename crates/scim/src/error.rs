@@ -238,6 +238,14 @@ pub enum Error {
         /// add or replace.
         op: &'static str,
     },
+    /// A remove carries a `value`. RFC 7644 §3.5.2.2 gives remove no value, and the reading
+    /// "remove the whole attribute" wipes all members when Entra means a few; the lenient
+    /// normaliser rewrites this shape into per-value removals instead.
+    #[error("PATCH remove of {path:?} carries a value")]
+    PatchRemoveWithValue {
+        /// The path of the remove.
+        path: String,
+    },
     /// A remove has no `path` (RFC 7644 §3.5.2.2: noTarget).
     #[error("PATCH remove needs a path")]
     PatchRemoveWithoutPath,
@@ -418,6 +426,7 @@ impl Error {
             Error::PatchTooManyOperations { .. } => "patch_too_many_operations",
             Error::PatchUnknownOp { .. } => "patch_unknown_op",
             Error::PatchValueMissing { .. } => "patch_value_missing",
+            Error::PatchRemoveWithValue { .. } => "patch_remove_with_value",
             Error::PatchRemoveWithoutPath => "patch_remove_without_path",
             Error::InvalidPath { .. } => "invalid_path",
             Error::InvalidFilter { .. } => "invalid_filter",
@@ -468,6 +477,7 @@ impl Error {
             | Error::PatchEmpty
             | Error::PatchUnknownOp { .. }
             | Error::PatchValueMissing { .. }
+            | Error::PatchRemoveWithValue { .. }
             | Error::BulkIdInvalid { .. }
             | Error::BulkInvalidMethod { .. } => ScimType::InvalidSyntax,
             Error::PatchRemoveWithoutPath | Error::NoTarget { .. } => ScimType::NoTarget,

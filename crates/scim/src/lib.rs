@@ -5,6 +5,8 @@ pub mod dialect;
 pub mod error;
 pub mod filter;
 pub mod meta;
+pub mod normalize;
+pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
