@@ -85,9 +85,18 @@ where
         if node == self.doc.root() {
             return self.document();
         }
+        if Some(node) == self.omit {
+            return Ok(());
+        }
         if self.doc.name(node).is_none() {
+            // A NodeId of another document may be out of this one's range; path() would panic.
+            let in_document = self.doc.traverse(node).next().is_some();
             return Err(Error::C14nNodeNotElement {
-                path: self.doc.path(node),
+                path: if in_document {
+                    self.doc.path(node)
+                } else {
+                    "(not a node of this document)".to_owned()
+                },
             });
         }
         if self.mode == Mode::Exclusive10 && !self.inclusive_prefixes.is_empty() {
