@@ -192,13 +192,13 @@ impl Writer {
         inner: impl FnOnce(&mut Self, &Slot) -> Result<String, FilterError>,
     ) -> Result<String, FilterError> {
         let keys = Self::keys(access)?;
-        if let Some(sub) = &access.sub {
-            if !name_ok(sub) {
-                return Err(FilterError::new(
-                    FilterErrorKind::InvalidColumnName(sub.clone()),
-                    Span::default(),
-                ));
-            }
+        if let Some(sub) = &access.sub
+            && !name_ok(sub)
+        {
+            return Err(FilterError::new(
+                FilterErrorKind::InvalidColumnName(sub.clone()),
+                Span::default(),
+            ));
         }
         let top = Slot::Path {
             doc: doc.to_owned(),
