@@ -225,3 +225,76 @@ impl Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_snake_case() {
+        let time = chrono::DateTime::UNIX_EPOCH;
+        let all = [
+            Error::InputTooLarge {
+                actual: 2,
+                limit: 1,
+            },
+            Error::TooManyCertificates { limit: 1 },
+            Error::NoCertificate,
+            Error::MultipleCertificates { count: 2 },
+            Error::MalformedPem { reason: "" },
+            Error::InvalidBase64 { offset: 0 },
+            Error::InvalidCertificate {
+                reason: String::new(),
+            },
+            Error::InvalidPublicKey {
+                reason: String::new(),
+            },
+            Error::InvalidPrivateKey {
+                reason: String::new(),
+            },
+            Error::UnsupportedKeyAlgorithm { oid: String::new() },
+            Error::RsaKeyTooSmall {
+                bits: 1024,
+                minimum: 2048,
+            },
+            Error::UnsupportedRsaKeySize { bits: 1 },
+            Error::UnsupportedAlgorithm { uri: String::new() },
+            Error::AlgorithmNotAllowed { algorithm: "" },
+            Error::AlgorithmKeyMismatch {
+                algorithm: "",
+                key: "",
+            },
+            Error::SignatureInvalid,
+            Error::SigningFailed,
+            Error::KeyGenerationFailed,
+            Error::InvalidSubject { reason: "" },
+            Error::InvalidValidity { months: 0 },
+            Error::CertificateBuild {
+                reason: String::new(),
+            },
+            Error::InvalidFingerprint,
+            Error::CertificateNotYetValid { not_before: time },
+            Error::CertificateExpired { not_after: time },
+            Error::KeyCertificateMismatch,
+            Error::CertificateSetFull { limit: 2 },
+            Error::DuplicateCertificate,
+            Error::CertificateNotFound,
+            Error::CannotRemoveActive,
+            Error::LastValidCertificate,
+            Error::InconsistentSet { reason: "" },
+            Error::NoMatchingTrustedKey,
+            Error::NoTrustedKeyVerifies,
+        ];
+        let mut codes: Vec<&str> = all.iter().map(Error::code).collect();
+        assert!(codes.iter().all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        }));
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), before, "codes must be distinct");
+        assert!(all.iter().all(|e| !e.to_string().is_empty()));
+    }
+}
