@@ -8,6 +8,7 @@ pub mod meta;
 pub mod normalize;
 pub mod patch;
 pub mod path;
+pub mod query;
 pub mod resource;
 pub mod schema;
 
