@@ -75,11 +75,10 @@ fn parse_cases() {
                 (Err(e), None, Some(code)) => {
                     if e.code() != code {
                         failures.push(format!("{label}: error {} ({e}), want {code}", e.code()));
-                    } else if let Some([start, end]) = case.span {
-                        if (e.span().start, e.span().end) != (start, end) {
-                            failures
-                                .push(format!("{label}: span {:?}, want {start}..{end}", e.span()));
-                        }
+                    } else if let Some([start, end]) = case.span
+                        && (e.span().start, e.span().end) != (start, end)
+                    {
+                        failures.push(format!("{label}: span {:?}, want {start}..{end}", e.span()));
                     }
                     if e.scim_type() != "invalidFilter" {
                         failures.push(format!("{label}: scimType {}", e.scim_type()));

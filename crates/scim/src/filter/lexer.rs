@@ -181,15 +181,31 @@ impl<'a> Lexer<'a> {
         if !is_json_number(text.as_bytes()) {
             return Err(FilterError::new(FilterErrorKind::InvalidNumber, span));
         }
-        let number: serde_json::Number = text
-            .parse()
-            .map_err(|_| FilterError::new(FilterErrorKind::InvalidNumber, span))?;
+        let number = json_number(text)
+            .ok_or_else(|| FilterError::new(FilterErrorKind::InvalidNumber, span))?;
         self.pos = end;
         Ok(Token {
             kind: TokenKind::Number(number),
             span,
         })
     }
+}
+
+/// The value of a JSON number: integers exactly as i64 or u64, anything else as the nearest f64
+/// (Rust's parser is correctly rounded; serde_json's default float parser is not, which would
+/// break print-then-parse round trips). `None` when out of the f64 range.
+fn json_number(text: &str) -> Option<serde_json::Number> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(i.into());
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(u.into());
+        }
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
 }
 
 /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.

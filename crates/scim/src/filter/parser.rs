@@ -10,7 +10,7 @@ use crate::path::{AttrPath, Path};
 
 /// The most a caller may raise [`ParseOptions::max_depth`] to; deeper would risk the stack in the
 /// recursive printer, binder and evaluator.
-pub const MAX_DEPTH_CEILING: usize = 256;
+pub const MAX_DEPTH_CEILING: usize = 64;
 
 /// Dialect and limits for parsing untrusted filters and paths.
 #[derive(Clone, Debug, PartialEq, Eq)]
