@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod bulk;
+pub mod config;
 pub mod dialect;
 pub mod error;
 pub mod filter;

@@ -162,6 +162,26 @@ impl PatchRequest {
         Ok(PatchRequest { operations })
     }
 
+    /// The message as JSON, in RFC 7644 §3.5.2 shape.
+    pub fn to_json(&self) -> Value {
+        let operations: Vec<Value> = self
+            .operations
+            .iter()
+            .map(|op| {
+                let mut fields = serde_json::Map::new();
+                fields.insert("op".to_owned(), Value::String(op.op.as_str().to_owned()));
+                if let Some(path) = &op.path_text {
+                    fields.insert("path".to_owned(), Value::String(path.clone()));
+                }
+                if let Some(value) = &op.value {
+                    fields.insert("value".to_owned(), value.clone());
+                }
+                Value::Object(fields)
+            })
+            .collect();
+        serde_json::json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations})
+    }
+
     /// Applies the operations, all or nothing, to a copy of `resource`.
     pub fn apply(
         &self,

@@ -1,0 +1,201 @@
+//! The RFC 7643/7644 example payloads (tests/data/rfc/, transcribed from the RFC text)
+//! deserialise into this crate's models and serialise back equal, and behave as the RFC says.
+
+use std::collections::HashMap;
+
+use fedkit_scim::ResourceSchema;
+use fedkit_scim::bulk::{BulkLimits, BulkRequest, BulkResponse, resolve_bulk_ids};
+use fedkit_scim::config::{ServiceProviderConfig, resource_type_document};
+use fedkit_scim::error::ScimError;
+use fedkit_scim::patch::{PatchOptions, PatchRequest};
+use fedkit_scim::query::ListResponse;
+use fedkit_scim::resource::{ValidationOptions, validate_create};
+use fedkit_scim::schema::{Schema, SchemaExtension};
+use serde_json::Value;
+
+fn load(text: &str) -> Value {
+    serde_json::from_str(text).expect("RFC example is JSON")
+}
+
+fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &Value) -> Value {
+    let model: T = serde_json::from_value(value.clone()).expect("deserialises");
+    serde_json::to_value(&model).expect("serialises")
+}
+
+#[test]
+fn rfc7644_3_12_error_bodies_round_trip() {
+    let errors = load(include_str!("data/rfc/rfc7644_3.12_errors.json"));
+    for body in errors.as_array().expect("array") {
+        assert_eq!(&round_trip::<ScimError>(body), body);
+    }
+    let mutability: ScimError = serde_json::from_value(errors[1].clone()).expect("error");
+    assert_eq!(
+        (mutability.status, mutability.scim_type.map(|t| t.as_str())),
+        (400, Some("mutability"))
+    );
+}
+
+#[test]
+fn rfc7644_3_4_2_list_response_round_trips() {
+    let list = load(include_str!("data/rfc/rfc7644_3.4.2_list_response.json"));
+    assert_eq!(round_trip::<ListResponse>(&list), list);
+}
+
+#[test]
+fn rfc7644_3_7_bulk_messages_round_trip() {
+    let request = load(include_str!("data/rfc/rfc7644_3.7_bulk_request.json"));
+    assert_eq!(round_trip::<BulkRequest>(&request), request);
+    let response = load(include_str!("data/rfc/rfc7644_3.7_bulk_response.json"));
+    assert_eq!(round_trip::<BulkResponse>(&response), response);
+    let parsed = BulkRequest::parse(
+        include_bytes!("data/rfc/rfc7644_3.7_bulk_request.json"),
+        &BulkLimits::default(),
+    )
+    .expect("valid bulk request");
+    assert!(
+        parsed.should_stop(1) && !parsed.should_stop(0),
+        "failOnErrors is 1"
+    );
+    assert_eq!(
+        parsed.execution_order().expect("no references"),
+        [0, 1, 2, 3]
+    );
+}
+
+#[test]
+fn rfc7644_3_7_2_bulk_id_reference_resolves_after_its_post() {
+    let mut request = BulkRequest::parse(
+        include_bytes!("data/rfc/rfc7644_3.7.2_bulk_id_reference.json"),
+        &BulkLimits::default(),
+    )
+    .expect("valid");
+    assert_eq!(request.execution_order().expect("acyclic"), [0, 1]);
+    let created = HashMap::from([(
+        "qwerty".to_owned(),
+        "92b725cd-9465-4e7d-8c16-01f8e146b87a".to_owned(),
+    )]);
+    let data = request.operations[1].data.as_mut().expect("group data");
+    resolve_bulk_ids(data, &created).expect("resolves");
+    assert_eq!(
+        data["members"][0]["value"],
+        "92b725cd-9465-4e7d-8c16-01f8e146b87a"
+    );
+}
+
+#[test]
+fn rfc7644_3_7_1_circular_references_are_a_409() {
+    // RFC 7644 §3.7.1: the service provider MAY return 409 instead of resolving the cycle.
+    let request = BulkRequest::parse(
+        include_bytes!("data/rfc/rfc7644_3.7.1_bulk_circular.json"),
+        &BulkLimits::default(),
+    )
+    .expect("valid");
+    let err = request.execution_order().expect_err("cycle");
+    assert_eq!((err.code(), err.status()), ("bulk_id_cycle", 409));
+}
+
+#[test]
+fn rfc7643_8_5_service_provider_config_round_trips() {
+    let config = load(include_str!(
+        "data/rfc/rfc7643_8.5_service_provider_config.json"
+    ));
+    assert_eq!(round_trip::<ServiceProviderConfig>(&config), config);
+}
+
+#[test]
+fn rfc7643_8_6_resource_types_match_the_generated_documents() {
+    let docs = load(include_str!("data/rfc/rfc7643_8.6_resource_types.json"));
+    let base = "https://example.com/v2";
+    assert_eq!(
+        resource_type_document(ResourceSchema::groups(), base),
+        docs[1]
+    );
+    // The RFC's example makes the enterprise extension required; ours is optional by default.
+    let mut users = ResourceSchema::users().clone();
+    users.extensions = vec![SchemaExtension {
+        schema: Schema::enterprise_user().clone(),
+        required: true,
+    }];
+    assert_eq!(resource_type_document(&users, base), docs[0]);
+}
+
+#[test]
+fn rfc7643_8_1_and_8_4_resources_validate() {
+    let options = ValidationOptions::default();
+    let user = load(include_str!("data/rfc/rfc7643_8.1_minimal_user.json"));
+    let valid = validate_create(&user, ResourceSchema::users(), &options).expect("minimal user");
+    // id and meta are readOnly: a create ignores them (RFC 7643 §2.2).
+    let mut expected = user.clone();
+    let fields = expected.as_object_mut().expect("object");
+    fields.remove("id");
+    fields.remove("meta");
+    assert_eq!(valid.as_json(), &expected);
+    let group = load(include_str!("data/rfc/rfc7643_8.4_group.json"));
+    let valid = validate_create(&group, ResourceSchema::groups(), &options).expect("group");
+    assert_eq!(valid.as_json()["members"], group["members"]);
+}
+
+#[test]
+fn rfc7644_3_5_2_patch_bodies_round_trip_and_apply() {
+    let bodies = load(include_str!("data/rfc/rfc7644_3.5.2_patch_ops.json"));
+    let options = PatchOptions::default();
+    for body in bodies.as_array().expect("array") {
+        let request = PatchRequest::parse(body, &options).expect("RFC PatchOp parses");
+        assert_eq!(&request.to_json(), body);
+    }
+    let group = load(include_str!("data/rfc/rfc7643_8.4_group.json"));
+    let apply = |i: usize, resource: &Value, schema: &ResourceSchema| {
+        PatchRequest::parse(&bodies[i], &options)
+            .and_then(|r| r.apply(resource, schema, &options))
+            .expect("applies")
+            .resource
+    };
+    // §3.5.2.1: add a member that is already there: no duplicate.
+    assert_eq!(
+        apply(0, &group, ResourceSchema::groups())["members"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    // §3.5.2.2: remove one member by filter, then all.
+    let one_left = apply(2, &group, ResourceSchema::groups());
+    assert_eq!(
+        one_left["members"][0]["value"],
+        "902c246b-6245-4190-8e05-00816be7344a"
+    );
+    assert!(
+        apply(3, &group, ResourceSchema::groups())
+            .get("members")
+            .is_none()
+    );
+    // §3.5.2.2: remove all, then add two: exactly those two.
+    let replaced = apply(5, &group, ResourceSchema::groups());
+    assert_eq!(
+        replaced["members"][1]["value"],
+        "08e1d05d-121c-4561-8b96-473d93df9210"
+    );
+    assert_eq!(replaced["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        apply(6, &group, ResourceSchema::groups())["members"],
+        replaced["members"]
+    );
+    // §3.5.2.1: pathless add; `nickname` is the RFC's spelling of nickName (case-insensitive).
+    let user = load(include_str!("data/rfc/rfc7643_8.1_minimal_user.json"));
+    let added = apply(1, &user, ResourceSchema::users());
+    assert_eq!(added["nickName"], "Babs");
+    assert_eq!(added["emails"][0]["type"], "home");
+    // §3.5.2.3: replace of a work address that does not exist is noTarget.
+    let err = PatchRequest::parse(&bodies[7], &options)
+        .and_then(|r| r.apply(&user, ResourceSchema::users(), &options))
+        .expect_err("no work address");
+    assert_eq!(err.code(), "no_target");
+    // ... and with one, the record is replaced and then its street changed.
+    let mut with_address = user.clone();
+    with_address["addresses"] =
+        serde_json::json!([{"type": "work", "streetAddress": "100 Main St"}]);
+    let moved = apply(7, &with_address, ResourceSchema::users());
+    assert_eq!(moved["addresses"][0]["locality"], "Hollywood");
+    let street = apply(8, &moved, ResourceSchema::users());
+    assert_eq!(street["addresses"][0]["streetAddress"], "1010 Broadway Ave");
+    assert_eq!(street["addresses"][0]["postalCode"], "91608");
+}
