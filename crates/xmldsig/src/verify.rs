@@ -141,9 +141,6 @@ impl<'t> Verifier<'t> {
         shape: Shape,
         now: DateTime<Utc>,
     ) -> Result<Verified<'d>, Error> {
-        if self.trust.is_empty() {
-            return Err(Error::NoTrustedKeys);
-        }
         let allow_objects = shape == Shape::Either;
         let parsed = SignatureElement::parse(doc, signature, self.policy, allow_objects)?;
         let reference = &parsed.signed_info.reference;
@@ -178,6 +175,11 @@ impl<'t> Verifier<'t> {
             return Err(Error::EnvelopedTransformMissing {
                 path: reference_path(),
             });
+        }
+        // After the structural checks, so a broken document gets its own code even when the
+        // caller also forgot to trust anything.
+        if self.trust.is_empty() {
+            return Err(Error::NoTrustedKeys);
         }
         let selection = key_info::select(doc, parsed.key_info, self.trust)?;
 
