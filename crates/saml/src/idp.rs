@@ -1,0 +1,323 @@
+//! The identity provider: responses and assertions, signed as the SP wants them.
+
+use crate::assertion::{Attribute, NameId};
+use crate::error::Error;
+use crate::names::{
+    AC_PASSWORD_PROTECTED_TRANSPORT, ASSERTION_NS, CM_BEARER, PROTOCOL_NS, XS_NS, XSI_NS,
+};
+use crate::status::Status;
+use crate::time;
+use crate::write::XmlText;
+use chrono::{DateTime, TimeDelta, Utc};
+use fedkit_certs::{Certificate, CryptoProvider, CryptoRng, SigningCredential, SigningKey};
+use fedkit_xml::{Document, NodeId};
+use fedkit_xmldsig::{SignOptions, sign_enveloped};
+
+/// What the IdP signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureScope {
+    /// The assertion only (what most SPs want; the default).
+    #[default]
+    Assertion,
+    /// The response only (its signature covers the assertion).
+    Response,
+    /// The assertion, then the response around it.
+    Both,
+}
+
+/// An identity provider: an entity ID and a signing key with its certificate.
+#[derive(Debug)]
+pub struct IdentityProvider {
+    entity_id: String,
+    key: Box<dyn SigningKey>,
+    certificate: Certificate,
+    provider: &'static dyn CryptoProvider,
+    sign_options: SignOptions,
+}
+
+/// One response to build: who it is for, about whom, and how it is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseParams {
+    /// The SP's ACS URL: `Destination` and the bearer `Recipient`.
+    pub acs_url: String,
+    /// The SP's entity ID: the `Audience`.
+    pub audience: String,
+    /// The subject.
+    pub name_id: NameId,
+    /// Attributes, in order.
+    pub attributes: Vec<Attribute>,
+    /// The AuthnRequest ID this answers; `None` for an unsolicited (IdP-initiated) response.
+    pub in_response_to: Option<String>,
+    /// The SessionIndex for SLO; `None` to draw one from the RNG.
+    pub session_index: Option<String>,
+    /// How long the assertion may be used. Default 5 minutes.
+    pub lifetime: TimeDelta,
+    /// AuthnContextClassRef.
+    pub authn_context_class_ref: String,
+    /// What to sign.
+    pub scope: SignatureScope,
+    /// The status; a non-success status produces a response without an assertion.
+    pub status: Status,
+}
+
+impl ResponseParams {
+    /// A successful response for `audience` at `acs_url` about `name_id`, signed on the
+    /// assertion, valid for 5 minutes.
+    pub fn new(acs_url: impl Into<String>, audience: impl Into<String>, name_id: NameId) -> Self {
+        ResponseParams {
+            acs_url: acs_url.into(),
+            audience: audience.into(),
+            name_id,
+            attributes: Vec::new(),
+            in_response_to: None,
+            session_index: None,
+            lifetime: TimeDelta::minutes(5),
+            authn_context_class_ref: AC_PASSWORD_PROTECTED_TRANSPORT.to_owned(),
+            scope: SignatureScope::Assertion,
+            status: Status::success(),
+        }
+    }
+}
+
+impl IdentityProvider {
+    /// An IdP named `entity_id` signing with `credential` through `provider`.
+    pub fn new(
+        entity_id: impl Into<String>,
+        credential: &SigningCredential,
+        provider: &'static dyn CryptoProvider,
+    ) -> Result<Self, Error> {
+        let key = credential.signing_key(provider)?;
+        Ok(IdentityProvider {
+            entity_id: entity_id.into(),
+            key,
+            certificate: credential.certificate().clone(),
+            provider,
+            sign_options: SignOptions {
+                certificate: Some(credential.certificate().clone()),
+                ..SignOptions::default()
+            },
+        })
+    }
+
+    /// The IdP's entity ID.
+    pub fn entity_id(&self) -> &str {
+        &self.entity_id
+    }
+
+    /// The signing certificate (what the SP must trust).
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// Builds and signs a Response: IDs and the SessionIndex from `rng`, every instant from
+    /// `now`. Returns the XML.
+    pub fn response(
+        &self,
+        params: &ResponseParams,
+        now: DateTime<Utc>,
+        rng: &mut impl CryptoRng,
+    ) -> Result<String, Error> {
+        let response_id = new_id(rng);
+        let assertion_id = new_id(rng);
+        let session_index = params.session_index.clone().unwrap_or_else(|| new_id(rng));
+        let issue_instant = time::format(now);
+        let until = time::format(now + params.lifetime);
+
+        let mut w = XmlText::new();
+        w.start(
+            "samlp:Response",
+            &[
+                ("xmlns:samlp", Some(PROTOCOL_NS)),
+                ("xmlns:saml", Some(ASSERTION_NS)),
+                ("ID", Some(&response_id)),
+                ("Version", Some("2.0")),
+                ("IssueInstant", Some(&issue_instant)),
+                ("Destination", Some(&params.acs_url)),
+                ("InResponseTo", params.in_response_to.as_deref()),
+            ],
+        );
+        w.leaf("saml:Issuer", &[], &self.entity_id);
+        write_status(&mut w, &params.status);
+        if params.status.is_success() {
+            write_assertion(
+                &mut w,
+                &AssertionText {
+                    id: &assertion_id,
+                    issuer: &self.entity_id,
+                    issue_instant: &issue_instant,
+                    until: &until,
+                    session_index: &session_index,
+                },
+                params,
+            );
+        }
+        let xml = w.finish();
+
+        let mut doc = Document::parse(xml.as_bytes())?;
+        let response = doc.document_element();
+        if params.status.is_success()
+            && matches!(
+                params.scope,
+                SignatureScope::Assertion | SignatureScope::Both
+            )
+        {
+            let assertion = child(&doc, response, "Assertion")?;
+            let options = SignOptions {
+                inclusive_prefixes: vec!["xs".to_owned()],
+                ..self.sign_options.clone()
+            };
+            self.sign(&mut doc, assertion, &options, rng)?;
+        }
+        if !params.status.is_success()
+            || matches!(
+                params.scope,
+                SignatureScope::Response | SignatureScope::Both
+            )
+        {
+            self.sign(&mut doc, response, &self.sign_options, rng)?;
+        }
+        Ok(doc.to_xml())
+    }
+
+    /// Signs `element` of `doc` in place (an AuthnRequest, LogoutRequest or metadata too).
+    pub(crate) fn sign(
+        &self,
+        doc: &mut Document,
+        element: NodeId,
+        options: &SignOptions,
+        rng: &mut impl CryptoRng,
+    ) -> Result<(), Error> {
+        sign_enveloped(doc, element, &*self.key, options, self.provider, rng)?;
+        Ok(())
+    }
+}
+
+/// A fresh message ID: `_` and 160 random bits in hex (an NCName, as `ID` must be).
+pub(crate) fn new_id(rng: &mut impl CryptoRng) -> String {
+    let mut bytes = [0u8; 20];
+    rng.fill_bytes(&mut bytes);
+    let mut id = String::with_capacity(41);
+    id.push('_');
+    for b in bytes {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
+}
+
+fn child(doc: &Document, parent: NodeId, local: &'static str) -> Result<NodeId, Error> {
+    doc.children_named(parent, Some(ASSERTION_NS), local)
+        .next()
+        .ok_or_else(|| Error::Build {
+            reason: format!("no {local} written"),
+        })
+}
+
+pub(crate) fn write_status(w: &mut XmlText, status: &Status) {
+    w.start("samlp:Status", &[]);
+    w.start("samlp:StatusCode", &[("Value", Some(&status.code))]);
+    for sub in &status.sub_codes {
+        w.start("samlp:StatusCode", &[("Value", Some(sub))]);
+    }
+    for _ in &status.sub_codes {
+        w.end();
+    }
+    w.end();
+    if let Some(message) = &status.message {
+        w.leaf("samlp:StatusMessage", &[], message);
+    }
+    w.end();
+}
+
+struct AssertionText<'a> {
+    id: &'a str,
+    issuer: &'a str,
+    issue_instant: &'a str,
+    until: &'a str,
+    session_index: &'a str,
+}
+
+fn write_assertion(w: &mut XmlText, a: &AssertionText<'_>, params: &ResponseParams) {
+    w.start(
+        "saml:Assertion",
+        &[
+            ("xmlns:xs", Some(XS_NS)),
+            ("xmlns:xsi", Some(XSI_NS)),
+            ("ID", Some(a.id)),
+            ("Version", Some("2.0")),
+            ("IssueInstant", Some(a.issue_instant)),
+        ],
+    );
+    w.leaf("saml:Issuer", &[], a.issuer);
+    w.start("saml:Subject", &[]);
+    let n = &params.name_id;
+    w.leaf(
+        "saml:NameID",
+        &[
+            ("Format", n.format.as_deref()),
+            ("NameQualifier", n.name_qualifier.as_deref()),
+            ("SPNameQualifier", n.sp_name_qualifier.as_deref()),
+            ("SPProvidedID", n.sp_provided_id.as_deref()),
+        ],
+        &n.value,
+    );
+    w.start("saml:SubjectConfirmation", &[("Method", Some(CM_BEARER))]);
+    w.empty(
+        "saml:SubjectConfirmationData",
+        &[
+            ("InResponseTo", params.in_response_to.as_deref()),
+            ("NotOnOrAfter", Some(a.until)),
+            ("Recipient", Some(&params.acs_url)),
+        ],
+    );
+    w.end();
+    w.end();
+    w.start(
+        "saml:Conditions",
+        &[
+            ("NotBefore", Some(a.issue_instant)),
+            ("NotOnOrAfter", Some(a.until)),
+        ],
+    );
+    w.start("saml:AudienceRestriction", &[]);
+    w.leaf("saml:Audience", &[], &params.audience);
+    w.end();
+    w.end();
+    w.start(
+        "saml:AuthnStatement",
+        &[
+            ("AuthnInstant", Some(a.issue_instant)),
+            ("SessionIndex", Some(a.session_index)),
+        ],
+    );
+    w.start("saml:AuthnContext", &[]);
+    w.leaf(
+        "saml:AuthnContextClassRef",
+        &[],
+        &params.authn_context_class_ref,
+    );
+    w.end();
+    w.end();
+    if !params.attributes.is_empty() {
+        w.start("saml:AttributeStatement", &[]);
+        for attribute in &params.attributes {
+            w.start(
+                "saml:Attribute",
+                &[
+                    ("Name", Some(&attribute.name)),
+                    ("NameFormat", attribute.name_format.as_deref()),
+                    ("FriendlyName", attribute.friendly_name.as_deref()),
+                ],
+            );
+            for value in &attribute.values {
+                w.leaf(
+                    "saml:AttributeValue",
+                    &[("xsi:type", Some("xs:string"))],
+                    &value.text,
+                );
+            }
+            w.end();
+        }
+        w.end();
+    }
+    w.end();
+}
