@@ -8,6 +8,8 @@ mod checks {
     // Each fuzz target's body; the same files are compiled into the cargo-fuzz binaries.
     #[path = "../../../fuzz/checks/xml_parse.rs"]
     pub mod xml_parse;
+    #[path = "../../../fuzz/checks/verify_mutated.rs"]
+    pub mod verify_mutated;
 }
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -43,3 +45,5 @@ macro_rules! replay {
 }
 
 replay!(xml_parse, "xml_parse", checks::xml_parse::run);
+
+replay!(verify_mutated, "verify_mutated", checks::verify_mutated::run);
