@@ -10,6 +10,7 @@ pub mod meta;
 pub mod normalize;
 pub mod patch;
 pub mod path;
+pub mod profile;
 pub mod query;
 pub mod resource;
 pub mod schema;

@@ -125,9 +125,10 @@ pub fn normalize_patch(body: &Value, schema: &ResourceSchema) -> Normalized {
             }
             (Some("add" | "replace"), Some(path)) => {
                 if let Some(def) = target_def(&path, schema)
-                    && let Some(value) = value_mut(&mut fields) {
-                        coerce(def, value, &path, &mut note);
-                    }
+                    && let Some(value) = value_mut(&mut fields)
+                {
+                    coerce(def, value, &path, &mut note);
+                }
                 out_ops.push(Value::Object(fields));
             }
             (Some(op @ ("add" | "replace")), None) => {
@@ -215,22 +216,25 @@ fn coerce(
             }
         }
         AttributeType::Complex => {
-            if !def.multi_valued && def.sub_attribute("value").is_some()
-                && let Value::String(s) = value {
-                    note(
-                        RewriteKind::BareValue,
-                        format!("{path}: bare {s:?} → {{\"value\": {s:?}}}"),
-                    );
-                    let mut wrapped = Map::new();
-                    wrapped.insert("value".to_owned(), Value::String(std::mem::take(s)));
-                    *value = Value::Object(wrapped);
-                }
+            if !def.multi_valued
+                && def.sub_attribute("value").is_some()
+                && let Value::String(s) = value
+            {
+                note(
+                    RewriteKind::BareValue,
+                    format!("{path}: bare {s:?} → {{\"value\": {s:?}}}"),
+                );
+                let mut wrapped = Map::new();
+                wrapped.insert("value".to_owned(), Value::String(std::mem::take(s)));
+                *value = Value::Object(wrapped);
+            }
             let mut coerce_fields = |fields: &mut Map<String, Value>| {
                 for (key, v) in fields.iter_mut() {
                     if let Some(sub) = def.sub_attribute(key)
-                        && sub.kind != AttributeType::Complex {
-                            coerce(sub, v, &format!("{path}.{}", sub.name), note);
-                        }
+                        && sub.kind != AttributeType::Complex
+                    {
+                        coerce(sub, v, &format!("{path}.{}", sub.name), note);
+                    }
                 }
             };
             match value {
@@ -351,20 +355,22 @@ fn split_pathless(
         }
         let splits =
             key.contains('.') || key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
-        if splits && !key.eq_ignore_ascii_case("schemas")
-            && let Some(def) = target_def(&key, schema) {
-                coerce(def, &mut v, &key, note);
-                note(
-                    RewriteKind::PathlessKey,
-                    format!("pathless key {key:?} → its own operation"),
-                );
-                let mut one = Map::new();
-                one.insert("op".to_owned(), Value::String(op.to_owned()));
-                one.insert("path".to_owned(), Value::String(key));
-                one.insert("value".to_owned(), v);
-                split.push(Value::Object(one));
-                continue;
-            }
+        if splits
+            && !key.eq_ignore_ascii_case("schemas")
+            && let Some(def) = target_def(&key, schema)
+        {
+            coerce(def, &mut v, &key, note);
+            note(
+                RewriteKind::PathlessKey,
+                format!("pathless key {key:?} → its own operation"),
+            );
+            let mut one = Map::new();
+            one.insert("op".to_owned(), Value::String(op.to_owned()));
+            one.insert("path".to_owned(), Value::String(key));
+            one.insert("value".to_owned(), v);
+            split.push(Value::Object(one));
+            continue;
+        }
         if let Some((_, def)) = schema.locate(None, &key) {
             coerce(def, &mut v, &key, note);
         }

@@ -223,9 +223,10 @@ fn apply_target(
     };
     if let AttributeHome::Extension(urn) = target.home
         && let Some(key) = key_ci(work, urn)
-            && work.get(&key).is_some_and(is_unassigned) {
-                work.remove(&key);
-            }
+        && work.get(&key).is_some_and(is_unassigned)
+    {
+        work.remove(&key);
+    }
     result
 }
 
@@ -263,9 +264,10 @@ fn container<'w>(
 fn canonical_key(container: &mut Map<String, Value>, name: &str) {
     if let Some(key) = key_ci(container, name)
         && key != name
-            && let Some(v) = container.remove(&key) {
-                container.insert(name.to_owned(), v);
-            }
+        && let Some(v) = container.remove(&key)
+    {
+        container.insert(name.to_owned(), v);
+    }
 }
 
 /// A whole attribute: `displayName`, `emails`, `name`.
@@ -497,15 +499,16 @@ fn selected(
                             };
                             for sub in &def.sub_attributes {
                                 if sub.mutability == Mutability::Immutable
-                                    && let Some(old) = get_ci(fields, &sub.name) {
-                                        let same = get_ci(new, &sub.name)
-                                            .is_some_and(|n| same_value(sub, n, old));
-                                        if !same {
-                                            return Err(Error::Immutable {
-                                                attribute: format!("{}.{}", target.text, sub.name),
-                                            });
-                                        }
+                                    && let Some(old) = get_ci(fields, &sub.name)
+                                {
+                                    let same = get_ci(new, &sub.name)
+                                        .is_some_and(|n| same_value(sub, n, old));
+                                    if !same {
+                                        return Err(Error::Immutable {
+                                            attribute: format!("{}.{}", target.text, sub.name),
+                                        });
                                     }
+                                }
                             }
                             *fields = new.clone();
                         }
@@ -668,11 +671,13 @@ fn finish_multi(
         .find(|&i| values.get(i).is_some_and(is_primary));
     if let Some(winner) = winner {
         for (i, value) in values.iter_mut().enumerate() {
-            if i != winner && is_primary(value)
+            if i != winner
+                && is_primary(value)
                 && let Value::Object(fields) = value
-                    && let Some(key) = key_ci(fields, "primary") {
-                        fields.insert(key, Value::Bool(false));
-                    }
+                && let Some(key) = key_ci(fields, "primary")
+            {
+                fields.insert(key, Value::Bool(false));
+            }
         }
     }
     if values.iter().filter(|v| is_primary(v)).count() > 1 {
@@ -688,17 +693,18 @@ fn finish_multi(
 fn same_element(def: &AttributeDef, a: &Value, b: &Value) -> bool {
     if let (Value::Object(x), Value::Object(y), Some(value_def)) =
         (a, b, def.sub_attribute("value"))
-        && let (Some(vx), Some(vy)) = (get_ci(x, "value"), get_ci(y, "value")) {
-            let same_type = match (
-                get_ci(x, "type"),
-                get_ci(y, "type"),
-                def.sub_attribute("type"),
-            ) {
-                (Some(tx), Some(ty), Some(type_def)) => same_value(type_def, tx, ty),
-                _ => true,
-            };
-            return same_type && same_value(value_def, vx, vy);
-        }
+        && let (Some(vx), Some(vy)) = (get_ci(x, "value"), get_ci(y, "value"))
+    {
+        let same_type = match (
+            get_ci(x, "type"),
+            get_ci(y, "type"),
+            def.sub_attribute("type"),
+        ) {
+            (Some(tx), Some(ty), Some(type_def)) => same_value(type_def, tx, ty),
+            _ => true,
+        };
+        return same_type && same_value(value_def, vx, vy);
+    }
     same_value(def, a, b)
 }
 
