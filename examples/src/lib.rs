@@ -1,2 +1,4 @@
 //! Programs composed from the fedkit libraries. The binaries are in `src/bin/`; this is the
 //! only crate of the workspace that reads the clock, the OS RNG, files and sockets.
+
+pub mod identity_center;
