@@ -5,13 +5,13 @@ use crate::error::Error;
 use crate::names::{
     AC_PASSWORD_PROTECTED_TRANSPORT, ASSERTION_NS, CM_BEARER, PROTOCOL_NS, XS_NS, XSI_NS,
 };
+use crate::signer::Signer;
 use crate::status::Status;
 use crate::time;
 use crate::write::XmlText;
 use chrono::{DateTime, TimeDelta, Utc};
-use fedkit_certs::{Certificate, CryptoProvider, CryptoRng, SigningCredential, SigningKey};
+use fedkit_certs::{Certificate, CryptoProvider, CryptoRng, SigningCredential};
 use fedkit_xml::{Document, NodeId};
-use fedkit_xmldsig::{SignOptions, sign_enveloped};
 
 /// What the IdP signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,10 +29,7 @@ pub enum SignatureScope {
 #[derive(Debug)]
 pub struct IdentityProvider {
     entity_id: String,
-    key: Box<dyn SigningKey>,
-    certificate: Certificate,
-    provider: &'static dyn CryptoProvider,
-    sign_options: SignOptions,
+    signer: Signer,
 }
 
 /// One response to build: who it is for, about whom, and how it is signed.
@@ -86,16 +83,9 @@ impl IdentityProvider {
         credential: &SigningCredential,
         provider: &'static dyn CryptoProvider,
     ) -> Result<Self, Error> {
-        let key = credential.signing_key(provider)?;
         Ok(IdentityProvider {
             entity_id: entity_id.into(),
-            key,
-            certificate: credential.certificate().clone(),
-            provider,
-            sign_options: SignOptions {
-                certificate: Some(credential.certificate().clone()),
-                ..SignOptions::default()
-            },
+            signer: Signer::new(credential, provider)?,
         })
     }
 
@@ -106,7 +96,12 @@ impl IdentityProvider {
 
     /// The signing certificate (what the SP must trust).
     pub fn certificate(&self) -> &Certificate {
-        &self.certificate
+        self.signer.certificate()
+    }
+
+    /// The signer, for other messages this IdP sends (LogoutRequest, LogoutResponse, metadata).
+    pub fn signer(&self) -> &Signer {
+        &self.signer
     }
 
     /// Builds and signs a Response: IDs and the SessionIndex from `rng`, every instant from
@@ -162,11 +157,8 @@ impl IdentityProvider {
             )
         {
             let assertion = child(&doc, response, "Assertion")?;
-            let options = SignOptions {
-                inclusive_prefixes: vec!["xs".to_owned()],
-                ..self.sign_options.clone()
-            };
-            self.sign(&mut doc, assertion, &options, rng)?;
+            self.signer
+                .sign_element(&mut doc, assertion, &["xs"], rng)?;
         }
         if !params.status.is_success()
             || matches!(
@@ -174,21 +166,9 @@ impl IdentityProvider {
                 SignatureScope::Response | SignatureScope::Both
             )
         {
-            self.sign(&mut doc, response, &self.sign_options, rng)?;
+            self.signer.sign_element(&mut doc, response, &[], rng)?;
         }
         Ok(doc.to_xml())
-    }
-
-    /// Signs `element` of `doc` in place (an AuthnRequest, LogoutRequest or metadata too).
-    pub(crate) fn sign(
-        &self,
-        doc: &mut Document,
-        element: NodeId,
-        options: &SignOptions,
-        rng: &mut impl CryptoRng,
-    ) -> Result<(), Error> {
-        sign_enveloped(doc, element, &*self.key, options, self.provider, rng)?;
-        Ok(())
     }
 }
 

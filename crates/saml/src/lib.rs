@@ -2,11 +2,16 @@
 #![forbid(unsafe_code)]
 
 mod assertion;
+mod authn_request;
 mod error;
 mod idp;
+mod logout;
 pub mod names;
 mod post;
 mod read;
+mod received;
+mod redirect;
+mod signer;
 mod sp;
 mod state;
 mod status;
@@ -17,9 +22,14 @@ pub use assertion::{
     Assertion, Attribute, AttributeValue, AuthnStatement, Conditions, NameId, Subject,
     SubjectConfirmation, SubjectConfirmationData, ValueType,
 };
+pub use authn_request::AuthnRequest;
 pub use error::Error;
 pub use idp::{IdentityProvider, ResponseParams, SignatureScope};
+pub use logout::{LogoutRequest, LogoutResponse};
 pub use post::{PostField, decode_post, encode_post, post_form};
+pub use received::ReceivedMessage;
+pub use redirect::{RedirectLimits, RedirectMessage, RedirectQuery, inflate_bounded, redirect_url};
+pub use signer::Signer;
 pub use sp::{ServiceProvider, ValidationOptions, VerifiedAssertion};
 pub use state::{InMemoryReplayCache, InMemoryRequestTracker, ReplayCache, RequestTracker};
 pub use status::Status;
