@@ -131,6 +131,15 @@ impl BulkRequest {
         let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::InvalidSyntax {
             detail: e.to_string(),
         })?;
+        let listed = value
+            .get("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(BULK_REQUEST_SCHEMA)));
+        if !listed {
+            return Err(Error::MessageSchemaMissing {
+                expected: BULK_REQUEST_SCHEMA,
+            });
+        }
         let count = value
             .get("Operations")
             .and_then(Value::as_array)
@@ -157,17 +166,10 @@ impl BulkRequest {
                     .map_or_else(|| method.to_string(), str::to_owned),
             });
         }
-        let request: BulkRequest = serde_json::from_value(value).map_err(|e| {
-            if e.to_string().contains("BulkRequest URN") {
-                Error::MessageSchemaMissing {
-                    expected: BULK_REQUEST_SCHEMA,
-                }
-            } else {
-                Error::InvalidSyntax {
-                    detail: e.to_string(),
-                }
-            }
-        })?;
+        let request: BulkRequest =
+            serde_json::from_value(value).map_err(|e| Error::InvalidSyntax {
+                detail: e.to_string(),
+            })?;
         let mut seen = std::collections::HashSet::new();
         for op in &request.operations {
             match &op.bulk_id {
@@ -390,5 +392,96 @@ impl<'de> Deserialize<'de> for BulkResponse {
         Ok(BulkResponse {
             operations: wire.operations,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(ops: Vec<Value>) -> Vec<u8> {
+        serde_json::to_vec(&json!({"schemas": [BULK_REQUEST_SCHEMA], "Operations": ops}))
+            .unwrap_or_default()
+    }
+
+    fn delete(i: usize) -> Value {
+        json!({"method": "DELETE", "path": format!("/Users/{i}")})
+    }
+
+    #[test]
+    fn max_operations_at_its_edge() {
+        let limits = BulkLimits {
+            max_operations: 2,
+            ..BulkLimits::default()
+        };
+        assert!(BulkRequest::parse(&body(vec![delete(1), delete(2)]), &limits).is_ok());
+        let err = BulkRequest::parse(&body(vec![delete(1), delete(2), delete(3)]), &limits)
+            .expect_err("3 > 2");
+        assert_eq!(
+            (err.code(), err.status()),
+            ("bulk_too_many_operations", 413)
+        );
+    }
+
+    #[test]
+    fn max_payload_size_at_its_edge() {
+        let bytes = body(vec![delete(1)]);
+        let exact = BulkLimits {
+            max_payload_size: bytes.len(),
+            ..BulkLimits::default()
+        };
+        assert!(BulkRequest::parse(&bytes, &exact).is_ok());
+        let smaller = BulkLimits {
+            max_payload_size: bytes.len() - 1,
+            ..BulkLimits::default()
+        };
+        let err = BulkRequest::parse(&bytes, &smaller).expect_err("one byte over");
+        assert_eq!((err.code(), err.status()), ("bulk_payload_too_large", 413));
+    }
+
+    #[test]
+    fn bulk_ids_are_required_on_post_and_unique() {
+        let limits = BulkLimits::default();
+        let post = |id: Option<&str>| {
+            let mut op = json!({"method": "POST", "path": "/Users",
+                "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a"}});
+            if let Some(id) = id {
+                op["bulkId"] = json!(id);
+            }
+            op
+        };
+        let missing = BulkRequest::parse(&body(vec![post(None)]), &limits).expect_err("no bulkId");
+        assert_eq!(missing.code(), "bulk_id_invalid");
+        let twice = BulkRequest::parse(&body(vec![post(Some("a")), post(Some("a"))]), &limits)
+            .expect_err("duplicate");
+        assert_eq!(twice.code(), "bulk_id_invalid");
+    }
+
+    #[test]
+    fn unresolved_reference_and_bad_method_and_schema() {
+        let limits = BulkLimits::default();
+        let patch = json!({"method": "PATCH", "path": "/Groups/bulkId:nope", "data": {}});
+        let request = BulkRequest::parse(&body(vec![patch]), &limits).expect("parses");
+        let err = request.execution_order().expect_err("no such POST");
+        assert_eq!((err.code(), err.status()), ("bulk_id_unresolved", 409));
+        let get = json!({"method": "GET", "path": "/Users"});
+        let err = BulkRequest::parse(&body(vec![get]), &limits).expect_err("GET");
+        assert_eq!(err.code(), "bulk_invalid_method");
+        let no_schema = br#"{"Operations": []}"#;
+        let err = BulkRequest::parse(no_schema, &limits).expect_err("schemas");
+        assert_eq!(err.code(), "message_schema_missing");
+    }
+
+    #[test]
+    fn resolve_bulk_path_replaces_segments() {
+        let created = HashMap::from([("q".to_owned(), "id-1".to_owned())]);
+        assert_eq!(
+            resolve_bulk_path("/Groups/bulkId:q", &created)
+                .ok()
+                .as_deref(),
+            Some("/Groups/id-1")
+        );
+        assert!(resolve_bulk_path("/Groups/bulkId:x", &created).is_err());
     }
 }
