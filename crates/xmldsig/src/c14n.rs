@@ -23,6 +23,7 @@
 
 mod escape;
 mod namespaces;
+mod output;
 mod render;
 mod xml_base;
 

@@ -8,6 +8,7 @@ use fedkit_xml::{Document, NodeId, NodeKind, XML_NAMESPACE};
 
 use super::escape::{write_attribute_value, write_text};
 use super::namespaces::NamespaceStack;
+use super::output::Output;
 use super::{C14nMethod, C14nSink, xml_base};
 use crate::Error;
 
@@ -33,7 +34,7 @@ pub(crate) struct Renderer<'d, 'o> {
     /// Exclusive C14N's InclusiveNamespaces prefixes, `""` for `#default`.
     inclusive_prefixes: Vec<&'d str>,
     omit: Option<NodeId>,
-    out: &'o mut dyn C14nSink,
+    out: Output<'o>,
     /// Bindings the output has declared, per open output element.
     rendered: NamespaceStack<'d>,
     /// Bindings the document has in scope (exclusive mode's inclusive prefixes need them).
@@ -72,7 +73,7 @@ where
             with_comments: method.with_comments(),
             inclusive_prefixes,
             omit,
-            out,
+            out: Output::new(out),
             rendered: NamespaceStack::default(),
             in_scope: NamespaceStack::default(),
             open: Vec::new(),
@@ -82,6 +83,12 @@ where
     }
 
     pub(crate) fn run(mut self, node: NodeId) -> Result<(), Error> {
+        let result = self.render(node);
+        self.out.flush();
+        result
+    }
+
+    fn render(&mut self, node: NodeId) -> Result<(), Error> {
         if node == self.doc.root() {
             return self.document();
         }
@@ -202,7 +209,7 @@ where
                     next = doc.first_child(node);
                     continue;
                 }
-                NodeKind::Text(text) => write_text(self.out, text),
+                NodeKind::Text(text) => write_text(&mut self.out, text),
                 NodeKind::Comment(text) if self.with_comments => self.comment(text),
                 NodeKind::ProcessingInstruction { target, data } => {
                     self.processing_instruction(target, data)
@@ -303,7 +310,7 @@ where
                 self.out.write(prefix.as_bytes());
                 self.out.write(b"=\"");
             }
-            write_attribute_value(self.out, uri);
+            write_attribute_value(&mut self.out, uri);
             self.out.write(b"\"");
         }
         let attributes = std::mem::take(&mut self.attributes);
@@ -311,7 +318,7 @@ where
             self.out.write(b" ");
             self.write_qname(attribute.prefix, attribute.local);
             self.out.write(b"=\"");
-            write_attribute_value(self.out, &attribute.value);
+            write_attribute_value(&mut self.out, &attribute.value);
             self.out.write(b"\"");
         }
         self.attributes = attributes;
