@@ -118,9 +118,12 @@ fn redirect_signature_covers_the_exact_query() {
     );
     let unsigned = q.split("&SigAlg=").next().expect("prefix");
     assert_eq!(check(unsigned), Err("redirect_signature_missing"));
-    let sha1 = q
-        .replace("rsa-sha256", "rsa-sha1")
-        .replace("xmldsig-more%23rsa-sha1", "xmldsig%23rsa-sha1");
+    // RSA-SHA1 is refused before any key is tried.
+    let sha1 = q.replace(
+        "http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256",
+        "http%3A%2F%2Fwww.w3.org%2F2000%2F09%2Fxmldsig%23rsa-sha1",
+    );
+    assert_ne!(sha1, q);
     assert_eq!(check(&sha1), Err("redirect_algorithm_not_allowed"));
     // Signed by a key nobody trusts.
     let attacker =
