@@ -62,7 +62,7 @@ fn written_metadata_reads_back_the_same() {
     let metadata = idp_metadata();
     let xml = metadata.to_xml();
     let read = EntityDescriptor::parse(xml.as_bytes(), &Limits::default()).expect("parse");
-    assert_eq!(read, [metadata.clone()]);
+    assert_eq!(read, std::slice::from_ref(&metadata));
     let role = read[0].idp.as_ref().expect("idp");
     // Signing: the `use="signing"` key and the one without `use`; never the encryption key.
     let signing: Vec<_> = role.certificates(KeyUse::Signing).collect();
