@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-mod checks {
-    // Each fuzz target's body; the same files are compiled into the cargo-fuzz binaries.
-    #[path = "../../../fuzz/checks/xml_parse.rs"]
-    pub mod xml_parse;
-    #[path = "../../../fuzz/checks/verify_mutated.rs"]
-    pub mod verify_mutated;
-}
+// Each fuzz target's body; the same files are compiled into the cargo-fuzz binaries. Top-level
+// modules, because `#[path]` inside an inline module resolves from `tests/checks/`, which does
+// not exist.
+#[path = "../../fuzz/checks/xml_parse.rs"]
+mod xml_parse;
+#[path = "../../fuzz/checks/verify_mutated.rs"]
+mod verify_mutated;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -30,7 +30,7 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-/// Declares one test per fuzz target: `replay!(test_name, "target", checks::module::run);`
+/// Declares one test per fuzz target: `replay!(test_name, "target", module::run);`
 #[allow(unused_macros)]
 macro_rules! replay {
     ($name:ident, $target:literal, $run:path) => {
@@ -44,6 +44,6 @@ macro_rules! replay {
     };
 }
 
-replay!(xml_parse, "xml_parse", checks::xml_parse::run);
+replay!(xml_parse, "xml_parse", xml_parse::run);
 
-replay!(verify_mutated, "verify_mutated", checks::verify_mutated::run);
+replay!(verify_mutated, "verify_mutated", verify_mutated::run);
