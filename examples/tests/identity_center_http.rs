@@ -1,0 +1,473 @@
+//! identity-center driven as a user runs it: the binary started on a free loopback port from a
+//! clean data directory, spoken to over real HTTP. Expected statuses and bodies are RFC 7644's
+//! (section named at each check) or, for the replays, the data files' (research/scim.md §3).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+struct Server {
+    child: Child,
+    url: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary and reads the token and base URL it prints.
+fn start(data: &std::path::Path, token: Option<&str>, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_identity-center"))
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start identity-center");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut token = token.map(str::to_owned);
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("server printed its URL")
+            .expect("stdout line");
+        if let Some(secret) = line.split("(shown once): ").nth(1) {
+            token = Some(secret.trim().to_owned());
+        }
+        if let Some(url) = line.strip_prefix("SCIM base URL: ") {
+            break url.trim().to_owned();
+        }
+    };
+    Server {
+        child,
+        url,
+        token: token.expect("a token was printed or given"),
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl Server {
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = client()
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string());
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON body")
+        };
+        (status, body, headers)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let (status, body, _) = self.send(method, path, body, &[]);
+        (status, body)
+    }
+}
+
+fn user(name: &str) -> Value {
+    json!({"schemas": [USER], "userName": name, "displayName": name,
+           "name": {"givenName": "G", "familyName": "F"}})
+}
+
+fn is_scim_error(body: &Value, status: u16) {
+    // RFC 7644 §3.12: the Error schema and status as a string.
+    assert_eq!(
+        body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+        "{body}"
+    );
+    assert_eq!(body["status"], status.to_string(), "{body}");
+}
+
+#[test]
+fn crud_filter_patch_group_over_http() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = start(dir.path(), None, &["--max-body-bytes", "4096"]);
+    assert!(server.url.starts_with("http://127.0.0.1:") && server.url.ends_with("/scim/v2"));
+
+    let (status, created, headers) = server.send("POST", "/Users", Some(&user("bjensen")), &[]);
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        headers["location"].to_str().expect("location"),
+        format!("{}/Users/{id}", server.url)
+    );
+    assert_eq!(
+        headers["etag"].to_str().expect("etag"),
+        created["meta"]["version"]
+    );
+
+    // RFC 7643 §4.1.1: userName is caseExact false, so the filter matches any case.
+    let (status, list) = server.call("GET", "/Users?filter=userName%20eq%20%22BJENSEN%22", None);
+    assert_eq!(status, 200);
+    assert_eq!(list["totalResults"], 1);
+    assert_eq!(list["Resources"][0]["id"], id.as_str());
+
+    let version = created["meta"]["version"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": "Babs"}]});
+    let (status, patched, _) = server.send(
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(&patch),
+        &[("If-Match", &version)],
+    );
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["displayName"], "Babs");
+    // RFC 7644 §3.14: the old version no longer matches.
+    let (status, body, _) = server.send(
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(&patch),
+        &[("If-Match", &version)],
+    );
+    assert_eq!(status, 412);
+    is_scim_error(&body, 412);
+
+    let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Tour Guides"});
+    let (status, group) = server.call("POST", "/Groups", Some(&group));
+    assert_eq!(status, 201, "{group}");
+    let gid = group["id"].as_str().expect("gid").to_owned();
+    let add = json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}]});
+    let (status, group) = server.call("PATCH", &format!("/Groups/{gid}"), Some(&add));
+    assert_eq!(status, 200, "{group}");
+    let (_, fetched) = server.call("GET", &format!("/Users/{id}"), None);
+    assert_eq!(fetched["groups"][0]["value"], gid.as_str());
+
+    // Errors are SCIM Error bodies with their statuses (RFC 7644 §3.12).
+    let (status, body) = server.call("GET", "/Users/nope", None);
+    assert_eq!(status, 404);
+    is_scim_error(&body, 404);
+    let (status, body) = server.call("POST", "/Users", Some(&user("BJensen")));
+    assert_eq!(status, 409);
+    is_scim_error(&body, 409);
+    assert_eq!(body["scimType"], "uniqueness");
+    let (status, body) = server.call("DELETE", "/Users", None);
+    assert_eq!(status, 405);
+    is_scim_error(&body, 405);
+    let (status, body) = server.call("GET", "/Users?filter=userName%20zz%20%22x%22", None);
+    assert_eq!(status, 400);
+    assert_eq!(body["scimType"], "invalidFilter");
+    let response = client()
+        .get(format!("{}/Users", server.url))
+        .send()
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 401);
+    is_scim_error(&response.json().expect("json"), 401);
+    let response = client()
+        .get(format!("{}/Users", server.url))
+        .bearer_auth("not-a-token")
+        .send()
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 401);
+    let response = client()
+        .post(format!("{}/Users", server.url))
+        .bearer_auth(&server.token)
+        .header("Content-Type", "text/plain")
+        .body(user("x").to_string())
+        .send()
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 415);
+    is_scim_error(&response.json().expect("json"), 415);
+
+    // The body limit at its edge: 4096 bytes pass, 4097 are refused with 413.
+    let post = |len: usize| {
+        let mut text = user(&format!("edge{len}")).to_string();
+        text.push_str(&" ".repeat(len - text.len()));
+        client()
+            .post(format!("{}/Users", server.url))
+            .bearer_auth(&server.token)
+            .header("Content-Type", "application/json")
+            .body(text)
+            .send()
+            .expect("request")
+    };
+    assert_eq!(post(4096).status().as_u16(), 201);
+    let too_large = post(4097);
+    assert_eq!(too_large.status().as_u16(), 413);
+    is_scim_error(&too_large.json().expect("json"), 413);
+
+    let (status, _) = server.call("DELETE", &format!("/Users/{id}"), None);
+    assert_eq!(status, 204);
+    let (_, group) = server.call("GET", &format!("/Groups/{gid}"), None);
+    assert!(
+        group
+            .get("members")
+            .is_none_or(|m| m.as_array().is_some_and(Vec::is_empty)),
+        "{group}"
+    );
+}
+
+fn substitute(text: &str, ids: &std::collections::HashMap<String, String>) -> String {
+    let mut out = text.to_owned();
+    for (name, id) in ids {
+        out = out.replace(&format!("{{{name}}}"), id);
+    }
+    out
+}
+
+fn replay(file: &str) {
+    let script: Value = serde_json::from_str(file).expect("replay file");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = start(dir.path(), None, &["--idp-dialect", "lenient"]);
+    let mut ids = std::collections::HashMap::new();
+    for step in script["steps"].as_array().expect("steps") {
+        let path = substitute(step["path"].as_str().expect("path"), &ids);
+        let body = step.get("body").map(|b| {
+            serde_json::from_str::<Value>(&substitute(&b.to_string(), &ids)).expect("body")
+        });
+        let (status, got) = server.call(
+            step["method"].as_str().expect("method"),
+            &path,
+            body.as_ref(),
+        );
+        assert_eq!(
+            status,
+            step["status"].as_u64().expect("status") as u16,
+            "{}: {got}",
+            step["why"]
+        );
+        if let Some(name) = step.get("save").and_then(Value::as_str) {
+            ids.insert(
+                name.to_owned(),
+                got["id"].as_str().expect("created id").to_owned(),
+            );
+        }
+        for (k, v) in step
+            .get("expect")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(&got[k], v, "{}: {k} in {got}", step["why"]);
+        }
+    }
+    for check in script["final"].as_array().expect("final") {
+        let path = substitute(check["path"].as_str().expect("path"), &ids);
+        let (status, got) = server.call("GET", &path, None);
+        assert_eq!(
+            status,
+            check["status"].as_u64().expect("status") as u16,
+            "{path}: {got}"
+        );
+        for (k, v) in check
+            .get("expect")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(&got[k], v, "{path}: {k} in {got}");
+        }
+        let values = |key: &str| -> Vec<String> {
+            got[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["value"].as_str().map(str::to_owned))
+                .collect()
+        };
+        for key in ["members", "groups"] {
+            if let Some(want) = check.get(key).and_then(Value::as_array) {
+                let want: Vec<String> = want
+                    .iter()
+                    .map(|w| substitute(w.as_str().expect("id"), &ids))
+                    .collect();
+                assert_eq!(values(key), want, "{path}: {key} in {got}");
+            }
+        }
+        if let Some(email) = check.get("email") {
+            assert_eq!(&got["emails"][0]["value"], email, "{path}: {got}");
+        }
+        if let Some(department) = check.get("department") {
+            assert_eq!(
+                &got["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+                department,
+                "{got}"
+            );
+        }
+    }
+}
+
+#[test]
+fn entra_provisioning_replay() {
+    replay(include_str!("data/identity_center/entra.json"));
+}
+
+#[test]
+fn okta_provisioning_replay() {
+    replay(include_str!("data/identity_center/okta.json"));
+}
+
+#[test]
+fn if_match_race_has_exactly_one_winner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Arc::new(start(dir.path(), None, &[]));
+    let (_, created) = server.call("POST", "/Users", Some(&user("race")));
+    let id = created["id"].as_str().expect("id").to_owned();
+    let version = created["meta"]["version"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = ["first", "second"]
+        .into_iter()
+        .map(|title| {
+            let (server, barrier, id, version) = (Arc::clone(&server), Arc::clone(&barrier), id.clone(), version.clone());
+            std::thread::spawn(move || {
+                let patch = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "title", "value": title}]});
+                barrier.wait();
+                server.send("PATCH", &format!("/Users/{id}"), Some(&patch), &[("If-Match", &version)]).0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 412]);
+    let (_, now) = server.call("GET", &format!("/Users/{id}"), None);
+    assert!(now["title"] == "first" || now["title"] == "second", "{now}");
+}
+
+#[test]
+fn colliding_usernames_from_eight_clients_have_one_winner_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Arc::new(start(dir.path(), None, &[]));
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|client_no| {
+            let (server, barrier) = (Arc::clone(&server), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                // Every client creates the same five names, in its own letter case.
+                (0..5)
+                    .map(|n| {
+                        let name = if client_no % 2 == 0 {
+                            format!("shared{n}")
+                        } else {
+                            format!("SHARED{n}")
+                        };
+                        server.call("POST", "/Users", Some(&user(&name))).0
+                    })
+                    .collect::<Vec<u16>>()
+            })
+        })
+        .collect();
+    let results: Vec<Vec<u16>> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    for n in 0..5 {
+        let wins = results.iter().filter(|r| r[n] == 201).count();
+        let conflicts = results.iter().filter(|r| r[n] == 409).count();
+        assert_eq!((wins, conflicts), (1, 7), "name {n}: {results:?}");
+    }
+    let (_, list) = server.call("GET", "/Users", None);
+    assert_eq!(list["totalResults"], 5);
+}
+
+#[test]
+fn sigkill_during_writes_keeps_every_acknowledged_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = start(dir.path(), None, &[]);
+    let token = server.token.clone();
+    let url = server.url.clone();
+    let writer = std::thread::spawn(move || {
+        let client = client();
+        let mut acknowledged = Vec::new();
+        for n in 0..2000 {
+            let body = json!({"schemas": [USER], "userName": format!("burst{n}"),
+                              "name": {"givenName": "Burst", "familyName": format!("N{n}")},
+                              "emails": [{"value": format!("burst{n}@example.com"), "primary": true}]});
+            let sent = client
+                .post(format!("{url}/Users"))
+                .bearer_auth(&token)
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string())
+                .send();
+            match sent {
+                Ok(r) if r.status().as_u16() == 201 => acknowledged.push(n),
+                _ => break,
+            }
+        }
+        acknowledged
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let acknowledged = writer.join().expect("writer");
+    assert!(
+        !acknowledged.is_empty(),
+        "no write was acknowledged before the kill"
+    );
+    assert!(
+        acknowledged.len() < 2000,
+        "the burst ended before the kill; nothing was tested"
+    );
+
+    let token = server.token.clone();
+    let restarted = start(dir.path(), Some(&token), &[]);
+    let (status, list) = restarted.call("GET", "/Users?count=1000&sortBy=meta.created", None);
+    assert_eq!(status, 200, "{list}");
+    let total = list["totalResults"].as_u64().expect("total") as usize;
+    // Every acknowledged write is there; at most the one in flight at the kill is extra.
+    assert!(
+        total == acknowledged.len() || total == acknowledged.len() + 1,
+        "{total} vs {}",
+        acknowledged.len()
+    );
+    for n in acknowledged.iter().step_by(97).chain(acknowledged.last()) {
+        let (_, found) = restarted.call(
+            "GET",
+            &format!("/Users?filter=userName%20eq%20%22burst{n}%22"),
+            None,
+        );
+        assert_eq!(found["totalResults"], 1, "burst{n} lost");
+        // No partial write: the stored resource is whole.
+        assert_eq!(
+            found["Resources"][0]["emails"][0]["value"],
+            format!("burst{n}@example.com")
+        );
+    }
+}
