@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 mod xml_parse;
 #[path = "../../fuzz/checks/verify_mutated.rs"]
 mod verify_mutated;
+#[path = "../../fuzz/checks/cert_parse.rs"]
+mod cert_parse;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -47,3 +49,4 @@ macro_rules! replay {
 replay!(xml_parse, "xml_parse", xml_parse::run);
 
 replay!(verify_mutated, "verify_mutated", verify_mutated::run);
+replay!(cert_parse, "cert_parse", cert_parse::run);
