@@ -13,6 +13,8 @@ mod xml_parse;
 mod verify_mutated;
 #[path = "../../fuzz/checks/cert_parse.rs"]
 mod cert_parse;
+#[path = "../../fuzz/checks/patch_apply.rs"]
+mod patch_apply;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -50,3 +52,4 @@ replay!(xml_parse, "xml_parse", xml_parse::run);
 
 replay!(verify_mutated, "verify_mutated", verify_mutated::run);
 replay!(cert_parse, "cert_parse", cert_parse::run);
+replay!(patch_apply, "patch_apply", patch_apply::run);
