@@ -13,6 +13,8 @@ mod xml_parse;
 mod verify_mutated;
 #[path = "../../fuzz/checks/cert_parse.rs"]
 mod cert_parse;
+#[path = "../../fuzz/checks/patch_apply.rs"]
+mod patch_apply;
 #[path = "../../fuzz/checks/filter_roundtrip.rs"]
 mod filter_roundtrip;
 #[path = "../../fuzz/checks/path_parse.rs"]
@@ -54,5 +56,6 @@ replay!(xml_parse, "xml_parse", xml_parse::run);
 
 replay!(verify_mutated, "verify_mutated", verify_mutated::run);
 replay!(cert_parse, "cert_parse", cert_parse::run);
+replay!(patch_apply, "patch_apply", patch_apply::run);
 replay!(filter_roundtrip, "filter_roundtrip", filter_roundtrip::run);
 replay!(path_parse, "path_parse", path_parse::run);
