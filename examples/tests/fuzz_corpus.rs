@@ -15,10 +15,6 @@ mod verify_mutated;
 mod cert_parse;
 #[path = "../../fuzz/checks/patch_apply.rs"]
 mod patch_apply;
-#[path = "../../fuzz/checks/filter_roundtrip.rs"]
-mod filter_roundtrip;
-#[path = "../../fuzz/checks/path_parse.rs"]
-mod path_parse;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -57,5 +53,3 @@ replay!(xml_parse, "xml_parse", xml_parse::run);
 replay!(verify_mutated, "verify_mutated", verify_mutated::run);
 replay!(cert_parse, "cert_parse", cert_parse::run);
 replay!(patch_apply, "patch_apply", patch_apply::run);
-replay!(filter_roundtrip, "filter_roundtrip", filter_roundtrip::run);
-replay!(path_parse, "path_parse", path_parse::run);
