@@ -11,10 +11,16 @@ use std::path::{Path, PathBuf};
 mod xml_parse;
 #[path = "../../fuzz/checks/verify_mutated.rs"]
 mod verify_mutated;
-#[path = "../../fuzz/checks/cert_parse.rs"]
-mod cert_parse;
 #[path = "../../fuzz/checks/patch_apply.rs"]
 mod patch_apply;
+#[path = "../../fuzz/checks/c14n_stability.rs"]
+mod c14n_stability;
+#[path = "../../fuzz/checks/cert_parse.rs"]
+mod cert_parse;
+#[path = "../../fuzz/checks/filter_roundtrip.rs"]
+mod filter_roundtrip;
+#[path = "../../fuzz/checks/path_parse.rs"]
+mod path_parse;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -51,5 +57,9 @@ macro_rules! replay {
 replay!(xml_parse, "xml_parse", xml_parse::run);
 
 replay!(verify_mutated, "verify_mutated", verify_mutated::run);
-replay!(cert_parse, "cert_parse", cert_parse::run);
 replay!(patch_apply, "patch_apply", patch_apply::run);
+
+replay!(c14n_stability, "c14n_stability", c14n_stability::run);
+replay!(cert_parse, "cert_parse", cert_parse::run);
+replay!(filter_roundtrip, "filter_roundtrip", filter_roundtrip::run);
+replay!(path_parse, "path_parse", path_parse::run);
