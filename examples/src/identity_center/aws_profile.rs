@@ -113,10 +113,10 @@ pub fn check_patch(
         ResourceKind::Group => {
             for op in &patch.operations {
                 let name = attr(op);
-                if let Some(name) = name.as_deref() {
-                    if !matches!(name, "displayname" | "members" | "externalid") {
-                        return Err(rejected(format!("{name} cannot be patched on a group")));
-                    }
+                if let Some(name) = name.as_deref()
+                    && !matches!(name, "displayname" | "members" | "externalid")
+                {
+                    return Err(rejected(format!("{name} cannot be patched on a group")));
                 }
                 let whole_members = name.as_deref() == Some("members")
                     && op.path.as_ref().is_some_and(|p| p.value_filter.is_none());

@@ -127,10 +127,10 @@ impl ScimService {
                 }
             }
             ResourceKind::Group => {
-                if self.config.profile == Profile::Aws {
-                    if let Some(fields) = out.as_object_mut() {
-                        fields.remove("members");
-                    }
+                if self.config.profile == Profile::Aws
+                    && let Some(fields) = out.as_object_mut()
+                {
+                    fields.remove("members");
                 }
             }
         }
@@ -235,12 +235,11 @@ impl ScimService {
         let doc = tx
             .get(kind, id)?
             .ok_or_else(|| ApiError::NotFound(format!("{} {id}", kind.as_str())))?;
-        if let Some(if_none_match) = request.if_none_match.as_deref() {
-            if self.config.profile == Profile::Full
-                && meta::check_if_match(&doc, if_none_match).is_ok()
-            {
-                return Err(ApiError::NotModified);
-            }
+        if let Some(if_none_match) = request.if_none_match.as_deref()
+            && self.config.profile == Profile::Full
+            && meta::check_if_match(&doc, if_none_match).is_ok()
+        {
+            return Err(ApiError::NotModified);
         }
         self.respond(tx.as_mut(), 200, kind, &doc, request)
     }

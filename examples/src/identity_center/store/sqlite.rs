@@ -107,18 +107,18 @@ impl Drop for SqliteTransaction<'_> {
 }
 
 fn db(error: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(code, message) = &error {
-        if code.code == ErrorCode::ConstraintViolation {
-            let message = message.as_deref().unwrap_or_default();
-            let field = if message.contains("unique_name") {
-                UniqueField::Name
-            } else if message.contains("external_id") {
-                UniqueField::ExternalId
-            } else {
-                UniqueField::Id
-            };
-            return StoreError::Conflict(field);
-        }
+    if let rusqlite::Error::SqliteFailure(code, message) = &error
+        && code.code == ErrorCode::ConstraintViolation
+    {
+        let message = message.as_deref().unwrap_or_default();
+        let field = if message.contains("unique_name") {
+            UniqueField::Name
+        } else if message.contains("external_id") {
+            UniqueField::ExternalId
+        } else {
+            UniqueField::Id
+        };
+        return StoreError::Conflict(field);
     }
     StoreError::Database(error.to_string())
 }
@@ -433,5 +433,57 @@ impl Transaction for SqliteTransaction<'_> {
         self.connection.execute_batch("COMMIT").map_err(db)?;
         self.done = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fedkit_scim::{Dialect, Filter, ResourceSchema};
+
+    fn plan(store: &SqliteStore, filter_text: &str, hints: UniqueKeys) -> String {
+        let filter = Filter::parse(filter_text, Dialect::Strict).expect("filter");
+        let bound = filter.bind(ResourceSchema::users()).expect("bind");
+        let query = ListQuery {
+            filter: Some(&bound),
+            hints,
+            id_hint: None,
+            sort: None,
+            offset: 0,
+            after_seq: None,
+            limit: 10,
+        };
+        let (sql, params) = list_sql(ResourceKind::User, &query).expect("sql");
+        let connection = store.connection.lock().expect("lock");
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows = statement
+            .query_map(params_from_iter(params.iter()), |row| {
+                row.get::<_, String>(3)
+            })
+            .expect("plan");
+        rows.map(|r| r.expect("row")).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn indexed_username_eq_uses_the_unique_index() {
+        let store = SqliteStore::in_memory().expect("store");
+        let hinted = plan(
+            &store,
+            r#"userName eq "bjensen""#,
+            UniqueKeys {
+                name: Some("bjensen".into()),
+                external_id: None,
+            },
+        );
+        assert!(
+            hinted.contains("USING INDEX resources_unique_name"),
+            "{hinted}"
+        );
+        assert!(!hinted.contains("SCAN resources"), "{hinted}");
+        // Without the hint the translated filter alone scans: the reason the hint exists.
+        let unhinted = plan(&store, r#"userName eq "bjensen""#, UniqueKeys::default());
+        assert!(!unhinted.contains("resources_unique_name"), "{unhinted}");
     }
 }
