@@ -285,7 +285,9 @@ where
                 }
             }
         }
-        self.declarations.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if self.declarations.len() > 1 {
+            self.declarations.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        }
         for index in 0..self.declarations.len() {
             let (prefix, uri) = self.declarations[index];
             if !uri.is_empty() && !is_absolute_uri(uri) {
@@ -334,7 +336,7 @@ where
             return;
         }
         let rendered = self.rendered.lookup(prefix);
-        if rendered == Some(uri) || (uri.is_empty() && rendered.is_none()) {
+        if rendered.is_some_and(|r| same_str(r, uri)) || (uri.is_empty() && rendered.is_none()) {
             return;
         }
         self.declarations.push((prefix, uri));
@@ -354,8 +356,16 @@ where
         if apex && self.mode != Mode::Exclusive10 {
             self.inherit_xml_attributes(element);
         }
-        self.attributes
-            .sort_unstable_by(|a, b| (a.namespace, a.local).cmp(&(b.namespace, b.local)));
+        if self.attributes.len() > 1 {
+            self.attributes.sort_unstable_by(|a, b| {
+                let namespace = if same_str(a.namespace, b.namespace) {
+                    std::cmp::Ordering::Equal
+                } else {
+                    a.namespace.cmp(b.namespace)
+                };
+                namespace.then_with(|| a.local.cmp(b.local))
+            });
+        }
     }
 
     /// C14N 1.0 §2.4: the apex of a subtree carries the `xml:*` attributes of its ancestors that
@@ -423,6 +433,13 @@ where
             }),
         }
     }
+}
+
+/// String equality with a shortcut: fedkit-xml interns namespace URIs, so equal URIs from one
+/// document are usually the same slice.
+#[inline]
+fn same_str(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// Whether `uri` starts with a scheme (RFC 3986 §3.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "."
