@@ -360,3 +360,59 @@ impl ScimService {
         Ok(ScimResponse::json(200, body))
     }
 }
+
+impl ScimService {
+    /// POST `/.search` at the root (RFC 7644 §3.4.3): every resource type, Users then Groups,
+    /// one index-paginated list over both.
+    pub(crate) fn search_all(
+        &self,
+        request: &ScimRequest,
+        body: &Value,
+    ) -> Result<ScimResponse, ApiError> {
+        if self.config.profile == Profile::Aws {
+            return Err(ApiError::NotImplemented("/.search is not offered".into()));
+        }
+        let params = Params::from_request(request, Some(body))?;
+        if params.cursor.is_some() {
+            return Err(ApiError::Scim(fedkit_scim::Error::InvalidCursor));
+        }
+        let start = params.start_index.unwrap_or(1).max(1);
+        let count = params
+            .count
+            .map_or(self.config.max_count, |c| {
+                u64::try_from(c.max(0)).unwrap_or(0)
+            })
+            .min(self.config.max_count);
+        let page = |kind, start: i64, count: u64| -> Result<Value, ApiError> {
+            let mut body = body.clone();
+            if let Some(fields) = body.as_object_mut() {
+                fields.retain(|k, _| {
+                    !k.eq_ignore_ascii_case("startIndex") && !k.eq_ignore_ascii_case("count")
+                });
+                fields.insert("startIndex".into(), json!(start));
+                fields.insert("count".into(), json!(count));
+            }
+            Ok(self
+                .list(kind, request, Some(&body))?
+                .body
+                .unwrap_or(Value::Null))
+        };
+        let users = page(ResourceKind::User, start, count)?;
+        let user_total = users["totalResults"].as_i64().unwrap_or(0);
+        let mut resources: Vec<Value> = users["Resources"].as_array().cloned().unwrap_or_default();
+        let remaining = count.saturating_sub(resources.len() as u64);
+        let groups = page(ResourceKind::Group, (start - user_total).max(1), remaining)?;
+        let group_total = groups["totalResults"].as_i64().unwrap_or(0);
+        resources.extend(groups["Resources"].as_array().cloned().unwrap_or_default());
+        Ok(ScimResponse::json(
+            200,
+            json!({
+                "schemas": [LIST_RESPONSE],
+                "totalResults": user_total + group_total,
+                "startIndex": start,
+                "itemsPerPage": resources.len(),
+                "Resources": resources,
+            }),
+        ))
+    }
+}

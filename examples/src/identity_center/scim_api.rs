@@ -216,6 +216,10 @@ impl ScimService {
                     .ok_or_else(|| ApiError::NotFound(format!("schema {id}"))),
                 _ => not_allowed(),
             },
+            [".search"] => match method {
+                "POST" => self.search_all(request, &self.json_body(request)?),
+                _ => not_allowed(),
+            },
             ["Bulk"] => match method {
                 "POST" => self.bulk(request, now),
                 _ => not_allowed(),
