@@ -2,8 +2,8 @@
 
 use fedkit_certs::{DigestAlgorithm, SignatureAlgorithm};
 
-/// The algorithms [`verify_enveloped`](crate::verify_enveloped) and
-/// [`verify_signature`](crate::verify_signature) accept.
+/// The algorithms [`Verifier::verify_enveloped`](crate::Verifier::verify_enveloped) and
+/// [`Verifier::verify_signature`](crate::Verifier::verify_signature) accept.
 ///
 /// The default allows RSA PKCS#1 v1.5 with SHA-256/384/512, RSA-PSS with SHA-256/384/512, ECDSA
 /// P-256 with SHA-256, and the digests SHA-256/384/512. SHA-1 (RSA-SHA1 signatures and SHA-1
