@@ -54,6 +54,32 @@ pub(crate) fn is_ncname(s: &str) -> bool {
 
 /// Splits a `QName` into prefix and local part; `None` if it is not one.
 pub(crate) fn split_qname(s: &str) -> Option<(Option<&str>, &str)> {
+    let bytes = s.as_bytes();
+    if bytes.is_ascii() {
+        // One pass for the common case: ASCII NCName characters and at most one inner colon.
+        let mut colon = None;
+        for (i, b) in bytes.iter().enumerate() {
+            let start = i == 0 || colon == Some(i - 1);
+            let ok = if start {
+                b.is_ascii_alphabetic() || *b == b'_'
+            } else {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+            };
+            if !ok {
+                if *b == b':' && colon.is_none() && i > 0 {
+                    colon = Some(i);
+                    continue;
+                }
+                return None;
+            }
+        }
+        return match colon {
+            Some(i) if i + 1 == bytes.len() => None,
+            Some(i) => Some((Some(s.get(..i)?), s.get(i + 1..)?)),
+            None if bytes.is_empty() => None,
+            None => Some((None, s)),
+        };
+    }
     match s.split_once(':') {
         Some((prefix, local)) => {
             (is_ncname(prefix) && is_ncname(local)).then_some((Some(prefix), local))
@@ -62,26 +88,36 @@ pub(crate) fn split_qname(s: &str) -> Option<(Option<&str>, &str)> {
     }
 }
 
+/// Whether `b` may start a character XML 1.0 does not allow: a C0 control other than tab,
+/// newline and carriage return, or `EF`, the first byte of U+FFFE and U+FFFF.
+fn is_suspect(b: u8) -> bool {
+    (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF)
+}
+
 /// The first character XML 1.0 does not allow, with its byte offset. `&str` already excludes
 /// surrogates, so this leaves C0 controls other than tab, newline and carriage return, and
 /// U+FFFE and U+FFFF (UTF-8 `EF BF BE`, `EF BF BF`).
 pub(crate) fn find_invalid_char(s: &str) -> Option<(usize, u32)> {
     let bytes = s.as_bytes();
-    let mut i = 0;
-    while let Some(found) = bytes.get(i..).and_then(|rest| {
-        rest.iter()
-            .position(|&b| (b < 0x20 && !is_whitespace(b)) || b == 0xEF)
-    }) {
-        let at = i + found;
-        if let Some([0xEF, 0xBF, last @ (0xBE | 0xBF)]) = bytes.get(at..at + 3) {
-            return Some((at, 0xFFC0 + u32::from(*last & 0x3F)));
+    // Branch-free over 64-byte blocks (the compiler vectorises it); exact check only in a block
+    // with a suspect byte.
+    for (block_index, block) in bytes.chunks(64).enumerate() {
+        if !block.iter().fold(false, |any, b| any | is_suspect(*b)) {
+            continue;
         }
-        if let Some(&b) = bytes.get(at)
-            && b < 0x20
-        {
-            return Some((at, u32::from(b)));
+        let block_start = block_index * 64;
+        for (i, b) in block.iter().enumerate() {
+            if !is_suspect(*b) {
+                continue;
+            }
+            let at = block_start + i;
+            if *b < 0x20 {
+                return Some((at, u32::from(*b)));
+            }
+            if let Some([0xEF, 0xBF, last @ (0xBE | 0xBF)]) = bytes.get(at..at + 3) {
+                return Some((at, 0xFFC0 + u32::from(*last & 0x3F)));
+            }
         }
-        i = at + 1;
     }
     None
 }
