@@ -52,6 +52,9 @@ pub(crate) struct Test {
 pub(crate) enum Check {
     /// `pr`: some value is present (not null, "", [] or {}).
     Present,
+    /// Some value is assigned: not null and not `[]` (RFC 7643 §2.5). `eq null` binds to its
+    /// negation, `ne null` to it.
+    Assigned,
     /// `eq`, `co`, `sw`, `ew`, `gt`, `ge`, `lt`, `le` (`ne` binds to `not eq`).
     Compare(CompareOp, Operand),
 }
@@ -234,10 +237,11 @@ fn bind_test(
     };
     let attribute = || path.to_string();
     if matches!(value, CompValue::Null) {
-        // RFC 7643 §2.5: null and unassigned are the same state, so `eq null` is `not pr`.
+        // RFC 7643 §2.5: unassigned, null and [] are one state, so `eq null` is "not assigned".
+        // An empty string is assigned (it is only not `pr`).
         let present = Node::Test(Test {
             access,
-            check: Check::Present,
+            check: Check::Assigned,
         });
         return match op {
             CompareOp::Eq => Ok(Node::Not(Box::new(present))),

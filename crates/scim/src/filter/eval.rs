@@ -97,9 +97,19 @@ pub(crate) fn is_present(value: &Value) -> bool {
     }
 }
 
+/// RFC 7643 §2.5: not unassigned, null or an empty array.
+fn is_assigned(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Array(items) => !items.is_empty(),
+        _ => true,
+    }
+}
+
 fn eval_test(test: &Test, object: &Map<String, Value>) -> bool {
     match &test.check {
         Check::Present => any_value(object, &test.access, is_present),
+        Check::Assigned => any_value(object, &test.access, is_assigned),
         Check::Compare(op, operand) => {
             any_value(object, &test.access, |v| compare(*op, operand, v))
         }

@@ -316,6 +316,19 @@ impl Writer {
                     )
                 };
             }
+            Check::Assigned => {
+                let json = self.json(slot);
+                return if sqlite {
+                    format!(
+                        "(CASE COALESCE({ty}, 'null') WHEN 'null' THEN 0 WHEN 'array' THEN {json} <> '[]' ELSE 1 END)"
+                    )
+                } else {
+                    format!(
+                        "(CASE COALESCE({ty}, 'null') WHEN 'null' THEN false WHEN 'array' THEN jsonb_array_length({json}) > 0 \
+                         ELSE true END)"
+                    )
+                };
+            }
             Check::Compare(op, operand) => (*op, operand),
         };
         let sym = match op {
