@@ -3,6 +3,7 @@
 
 use crate::chars::{is_ncname, is_whitespace_only};
 use crate::error::Error;
+use crate::namespace_uri::is_absolute_uri;
 use crate::tree::{
     AttributeData, DeclarationData, Document, Edge, ElementData, NONE, Node, NodeData, NodeId,
     Span, XML_NAMESPACE, XMLNS_NAMESPACE,
@@ -125,8 +126,10 @@ impl Document {
                 return Err(invalid_name(prefix));
             }
         }
-        if element.namespace == Some("") {
-            return Err(invalid_name(""));
+        if let Some(namespace) = element.namespace
+            && !is_absolute_uri(namespace)
+        {
+            return Err(invalid_name(namespace));
         }
         for (i, (prefix, uri)) in element.declarations.iter().enumerate() {
             let reserved = match prefix {
@@ -134,7 +137,8 @@ impl Document {
                 Some("xmlns") => true,
                 Some(p) => !is_ncname(p) || uri.is_empty() || *uri == XML_NAMESPACE,
                 None => *uri == XML_NAMESPACE,
-            } || *uri == XMLNS_NAMESPACE;
+            } || *uri == XMLNS_NAMESPACE
+                || !(uri.is_empty() || is_absolute_uri(uri));
             let repeated = element
                 .declarations
                 .get(..i)
@@ -148,7 +152,10 @@ impl Document {
             check_ncname(local)?;
             if let Some((prefix, namespace)) = ns {
                 check_ncname(prefix)?;
-                if namespace.is_empty() || *prefix == "xmlns" || *namespace == XMLNS_NAMESPACE {
+                if !is_absolute_uri(namespace)
+                    || *prefix == "xmlns"
+                    || *namespace == XMLNS_NAMESPACE
+                {
                     return Err(invalid_name(prefix));
                 }
             }

@@ -219,6 +219,16 @@ pub enum Error {
         /// Where.
         at: Location,
     },
+    /// A namespace declaration whose URI is not an absolute URI (RFC 3986 syntax, ASCII). libxml2
+    /// reports these as namespace errors and its canonicaliser refuses relative ones, so such a
+    /// document could not be verified the same way by libxmlsec1 peers.
+    #[error("namespace URI {uri:?} is not an absolute URI {at}")]
+    InvalidNamespaceUri {
+        /// The URI as declared.
+        uri: String,
+        /// Where.
+        at: Location,
+    },
     /// Two elements carry the same ID value (in `ID`, `Id` or `xml:id`). SAML and XML-DSig need
     /// an ID to name exactly one element; a duplicate is the shape of a signature-wrapping attack.
     #[error("duplicate ID {id:?} {at}")]
@@ -282,6 +292,7 @@ impl Error {
             Error::DuplicateAttribute { .. } => "duplicate_attribute",
             Error::UnboundPrefix { .. } => "unbound_prefix",
             Error::ReservedNamespace { .. } => "reserved_namespace",
+            Error::InvalidNamespaceUri { .. } => "invalid_namespace_uri",
             Error::DuplicateId { .. } => "duplicate_id",
             Error::InvalidNode { .. } => "invalid_node",
             Error::NamespaceNotInScope { .. } => "namespace_not_in_scope",
@@ -314,6 +325,7 @@ impl Error {
             | Error::DuplicateAttribute { at, .. }
             | Error::UnboundPrefix { at, .. }
             | Error::ReservedNamespace { at, .. }
+            | Error::InvalidNamespaceUri { at, .. }
             | Error::DuplicateId { at, .. } => Some(at),
             Error::TooLarge { .. }
             | Error::InvalidNode { .. }

@@ -5,6 +5,7 @@ mod build;
 mod chars;
 mod error;
 mod limits;
+mod namespace_uri;
 mod parse;
 mod reference;
 mod tree;

@@ -11,6 +11,7 @@ use quick_xml::reader::Reader;
 use crate::chars::{find_invalid_char, is_name, is_whitespace, is_whitespace_only, split_qname};
 use crate::error::{Error, Location};
 use crate::limits::Limits;
+use crate::namespace_uri::is_absolute_uri;
 use crate::reference::{ReferenceError, decode_reference};
 use crate::tree::{
     AttributeData, DeclarationData, Document, ElementData, NONE, Node, NodeData, NodeId, Span,
@@ -946,6 +947,12 @@ impl<'i> Builder<'i> {
         if let Some(reason) = reason {
             return Err(Error::ReservedNamespace {
                 reason,
+                at: self.at(at),
+            });
+        }
+        if !is_empty && !is_absolute_uri(self.doc.str_of(attribute.value)) {
+            return Err(Error::InvalidNamespaceUri {
+                uri: self.doc.str_of(attribute.value).to_owned(),
                 at: self.at(at),
             });
         }
