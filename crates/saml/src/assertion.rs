@@ -96,6 +96,11 @@ pub struct AuthnStatement {
 }
 
 /// The schema type of an attribute value (`xsi:type`), resolved to its namespace.
+///
+/// The prefix is resolved through the declarations in scope. Exclusive C14N signs a declaration
+/// only when an element or attribute name uses it, or when the signer lists the prefix in
+/// `InclusiveNamespaces PrefixList` (this crate's IdP lists `xs`); otherwise the declaration
+/// behind `xs:string` is not covered by the signature, so treat `namespace` as a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueType {
     /// The namespace URI the prefix resolved to (e.g. [`XS_NS`](crate::names::XS_NS)).
