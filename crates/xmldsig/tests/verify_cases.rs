@@ -159,6 +159,51 @@ fn every_case_has_its_outcome() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+#[derive(serde::Deserialize)]
+struct Edits {
+    edit: Vec<Edit>,
+}
+
+#[derive(serde::Deserialize)]
+struct Edit {
+    find: String,
+    replace: String,
+    expect: String,
+    reason: String,
+}
+
+#[test]
+fn every_structural_edit_is_refused_with_its_code() {
+    let edits: Edits = toml::from_str(include_str!("data/dsig/edits.toml")).expect("edits.toml");
+    let valid = std::str::from_utf8(fixture("valid-rsa-sha256.xml")).expect("UTF-8 fixture");
+    let trust = trust(&["rsa-a".to_owned()]);
+    let policy = VerifyPolicy::default();
+    let verifier = Verifier::new(&trust, &policy, default_provider());
+    let mut failures = Vec::new();
+    for edit in &edits.edit {
+        assert!(
+            valid.contains(&edit.find),
+            "edit target missing: {}",
+            edit.find
+        );
+        let edited = valid.replacen(&edit.find, &edit.replace, 1);
+        let got = match Document::parse(edited.as_bytes()) {
+            Err(e) => e.code().to_owned(),
+            Ok(doc) => match verifier.verify_enveloped(&doc, first_assertion(&doc), now()) {
+                Ok(_) => "verified".to_owned(),
+                Err(e) => e.code().to_owned(),
+            },
+        };
+        if got != edit.expect {
+            failures.push(format!(
+                "{}: got {got}, expected {}",
+                edit.reason, edit.expect
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn every_fixture_is_in_the_table() {
     let table: Table = toml::from_str(include_str!("data/dsig/cases.toml")).expect("cases.toml");
