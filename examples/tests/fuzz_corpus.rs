@@ -21,6 +21,10 @@ mod cert_parse;
 mod filter_roundtrip;
 #[path = "../../fuzz/checks/path_parse.rs"]
 mod path_parse;
+#[path = "../../fuzz/checks/saml_response.rs"]
+mod saml_response;
+#[path = "../../fuzz/checks/saml_redirect.rs"]
+mod saml_redirect;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
@@ -63,3 +67,5 @@ replay!(c14n_stability, "c14n_stability", c14n_stability::run);
 replay!(cert_parse, "cert_parse", cert_parse::run);
 replay!(filter_roundtrip, "filter_roundtrip", filter_roundtrip::run);
 replay!(path_parse, "path_parse", path_parse::run);
+replay!(saml_response, "saml_response", saml_response::run);
+replay!(saml_redirect, "saml_redirect", saml_redirect::run);
