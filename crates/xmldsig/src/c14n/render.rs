@@ -256,6 +256,7 @@ where
                 .bind(declaration.prefix.unwrap_or(""), declaration.uri);
         }
 
+        self.collect_attributes(element, apex);
         self.declarations.clear();
         match self.mode {
             Mode::Inclusive10 | Mode::Inclusive11 if apex => {
@@ -270,10 +271,10 @@ where
             }
             Mode::Exclusive10 => {
                 self.declare_if_new(name.prefix.unwrap_or(""), name.namespace.unwrap_or(""));
-                for attribute in doc.attributes(element) {
-                    if let (Some(prefix), Some(namespace)) =
-                        (attribute.name.prefix, attribute.name.namespace)
-                    {
+                for index in 0..self.attributes.len() {
+                    let attribute = &self.attributes[index];
+                    if let Some(prefix) = attribute.prefix {
+                        let namespace = attribute.namespace;
                         self.declare_if_new(prefix, namespace);
                     }
                 }
@@ -298,8 +299,6 @@ where
             }
             self.rendered.bind(prefix, uri);
         }
-
-        self.collect_attributes(element, apex);
 
         self.out.write(b"<");
         self.write_qname(name.prefix, name.local);
