@@ -499,11 +499,16 @@ pub(crate) fn same_value(def: &AttributeDef, a: &Value, b: &Value) -> bool {
 
 /// String equality per caseExact (RFC 7643 §2.2).
 pub(crate) fn str_eq(def: &AttributeDef, a: &str, b: &str) -> bool {
-    if def.case_exact {
-        a == b
-    } else {
-        a == b || a.to_lowercase() == b.to_lowercase()
+    if def.case_exact || a == b {
+        return a == b;
     }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    // Full Unicode case folding without allocating: compare the lower-cased character streams.
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// RFC 7643 §2.5: null, "", [] and {} all mean "no value".
