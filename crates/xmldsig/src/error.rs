@@ -270,6 +270,41 @@ pub enum Error {
         /// The relative URI.
         uri: String,
     },
+    /// XML Encryption: an `EncryptionMethod` this crate does not accept (RSA-1_5 without
+    /// [`DecryptPolicy::legacy_rsa_1_5`](crate::xmlenc::DecryptPolicy::legacy_rsa_1_5), 3DES,
+    /// key wrap, an unknown digest or MGF).
+    #[error("{path}: encryption algorithm {algorithm} is not allowed")]
+    EncryptionMethodNotAllowed {
+        /// The EncryptionMethod element.
+        path: String,
+        /// Its Algorithm (truncated).
+        algorithm: String,
+    },
+    /// XML Encryption: no `xenc:EncryptedKey` carries the content key.
+    #[error("{path}: no EncryptedKey")]
+    EncryptedKeyMissing {
+        /// The EncryptedData element.
+        path: String,
+    },
+    /// XML Encryption: a CipherValue or OAEPparams is not plain base64 text.
+    #[error("{path}: CipherValue is not base64 text")]
+    CipherValueMalformed {
+        /// The element.
+        path: String,
+    },
+    /// XML Encryption: decryption failed. One error for a wrong key, bad OAEP or CBC padding
+    /// and a bad GCM tag alike, so that it cannot serve as an oracle.
+    #[error("{path}: decryption failed")]
+    DecryptionFailed {
+        /// The EncryptedData element.
+        path: String,
+    },
+    /// Caller error: encrypting failed (the recipient's key is not RSA).
+    #[error("encryption failed: {reason}")]
+    EncryptionFailed {
+        /// Why.
+        reason: String,
+    },
     /// Caller error: the trust set is empty, so nothing can ever verify.
     #[error("no trusted keys were given")]
     NoTrustedKeys,
@@ -329,6 +364,11 @@ impl Error {
             Error::SignatureInvalid { .. } => "signature_invalid",
             Error::C14nNodeNotElement { .. } => "c14n_node_not_element",
             Error::C14nRelativeNamespace { .. } => "c14n_relative_namespace",
+            Error::EncryptionMethodNotAllowed { .. } => "encryption_method_not_allowed",
+            Error::EncryptedKeyMissing { .. } => "encrypted_key_missing",
+            Error::CipherValueMalformed { .. } => "cipher_value_malformed",
+            Error::DecryptionFailed { .. } => "decryption_failed",
+            Error::EncryptionFailed { .. } => "encryption_failed",
             Error::NoTrustedKeys => "no_trusted_keys",
             Error::SignTargetWithoutId { .. } => "sign_target_without_id",
             Error::AlreadySigned { .. } => "already_signed",

@@ -11,6 +11,7 @@ mod signature;
 mod signed_info;
 mod value;
 mod verify;
+pub mod xmlenc;
 
 pub use error::Error;
 pub use policy::VerifyPolicy;
