@@ -88,8 +88,8 @@ impl Certificate {
             .to_vec();
         let sha256 = Fingerprint::of(DigestAlgorithm::Sha256, &der);
         Ok(Certificate {
-            subject: tbs.subject().to_string(),
-            issuer: tbs.issuer().to_string(),
+            subject: crate::name::rfc4514(tbs.subject()),
+            issuer: crate::name::rfc4514(tbs.issuer()),
             serial: tbs.serial_number().as_bytes().to_vec(),
             not_before: to_chrono(&tbs.validity().not_before)?,
             not_after: to_chrono(&tbs.validity().not_after)?,

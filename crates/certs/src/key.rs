@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPrivateKey};
+use der::{Decode as _, Encode as _};
+use pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use rand_core::CryptoRng;
 use rsa::traits::PublicKeyParts;
@@ -46,7 +47,11 @@ impl RsaKeySize {
 
 #[derive(Clone)]
 pub(crate) enum PublicKeyInner {
-    Rsa(rsa::PublicKey),
+    /// Only checked for shape here; the provider builds its key object (a costly Montgomery
+    /// set-up) once, when the key is loaded for verification.
+    Rsa {
+        bits: usize,
+    },
     EcP256(p256::PublicKey),
 }
 
@@ -66,11 +71,13 @@ impl PublicKey {
             })?;
         let oid = spki.algorithm.oid;
         if oid == const_oid_rsa() {
-            let key =
-                rsa::PublicKey::from_public_key_der(der).map_err(|e| Error::InvalidPublicKey {
-                    reason: e.to_string(),
+            let bits = spki
+                .subject_public_key
+                .as_bytes()
+                .ok_or(Error::InvalidPublicKey {
+                    reason: "key bit string has unused bits".into(),
                 })?;
-            Self::from_rsa(key)
+            Self::from_pkcs1_public_der(bits)
         } else if oid == const_oid_ec() {
             let curve = spki
                 .algorithm
@@ -101,20 +108,65 @@ impl PublicKey {
         let (label, der) = pem_decode(pem)?;
         match label.as_str() {
             "PUBLIC KEY" => Self::from_spki_der(&der),
-            "RSA PUBLIC KEY" => {
-                let key =
-                    rsa::PublicKey::from_pkcs1_der(&der).map_err(|e| Error::InvalidPublicKey {
-                        reason: e.to_string(),
-                    })?;
-                Self::from_rsa(key)
-            }
+            "RSA PUBLIC KEY" => Self::from_pkcs1_public_der(&der),
             _ => Err(Error::MalformedPem {
                 reason: "expected a PUBLIC KEY or RSA PUBLIC KEY block",
             }),
         }
     }
 
-    pub(crate) fn from_rsa(key: rsa::PublicKey) -> Result<Self> {
+    /// Checks a PKCS#1 `RSAPublicKey` the way `rsa` 0.10 does (modulus odd, 1024 to 8192 bits;
+    /// exponent from 2 to 2^33 - 1 and below the modulus) and keeps its canonical SPKI.
+    fn from_pkcs1_public_der(pkcs1_der: &[u8]) -> Result<Self> {
+        let invalid = |reason: &str| Error::InvalidPublicKey {
+            reason: reason.into(),
+        };
+        let key =
+            pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(pkcs1_der).map_err(|e| {
+                Error::InvalidPublicKey {
+                    reason: e.to_string(),
+                }
+            })?;
+        let modulus = key.modulus.as_bytes();
+        let exponent = key.public_exponent.as_bytes();
+        let bits = bit_length(modulus);
+        if !(rsa::PublicKey::MIN_SIZE..=rsa::PublicKey::MAX_SIZE).contains(&bits) {
+            return Err(invalid("RSA modulus size out of range"));
+        }
+        if modulus.last().is_none_or(|b| b & 1 == 0) {
+            return Err(invalid("RSA modulus is even"));
+        }
+        let e_bits = bit_length(exponent);
+        let e_value = exponent
+            .iter()
+            .fold(0u64, |acc, &b| acc.wrapping_shl(8) | u64::from(b));
+        if e_bits > 33 || !(2..=(1u64 << 33) - 1).contains(&e_value) {
+            return Err(invalid("RSA public exponent out of range"));
+        }
+        let spki = spki::SubjectPublicKeyInfoOwned {
+            algorithm: spki::AlgorithmIdentifierOwned {
+                oid: const_oid_rsa(),
+                parameters: Some(der::Any::null()),
+            },
+            subject_public_key: der::asn1::BitString::from_bytes(&key.to_der().map_err(|e| {
+                Error::InvalidPublicKey {
+                    reason: e.to_string(),
+                }
+            })?)
+            .map_err(|e| Error::InvalidPublicKey {
+                reason: e.to_string(),
+            })?,
+        };
+        let spki_der = spki.to_der().map_err(|e| Error::InvalidPublicKey {
+            reason: e.to_string(),
+        })?;
+        Ok(PublicKey {
+            inner: PublicKeyInner::Rsa { bits },
+            spki_der,
+        })
+    }
+
+    fn from_rsa(key: &rsa::PublicKey) -> Result<Self> {
         let spki_der = key
             .to_public_key_der()
             .map_err(|e| Error::InvalidPublicKey {
@@ -122,7 +174,9 @@ impl PublicKey {
             })?
             .into_vec();
         Ok(PublicKey {
-            inner: PublicKeyInner::Rsa(key),
+            inner: PublicKeyInner::Rsa {
+                bits: key.n().bit_width() as usize,
+            },
             spki_der,
         })
     }
@@ -153,7 +207,7 @@ impl PublicKey {
     /// RSA or EC P-256.
     pub fn kind(&self) -> KeyKind {
         match self.inner {
-            PublicKeyInner::Rsa(_) => KeyKind::Rsa,
+            PublicKeyInner::Rsa { .. } => KeyKind::Rsa,
             PublicKeyInner::EcP256(_) => KeyKind::EcP256,
         }
     }
@@ -161,7 +215,7 @@ impl PublicKey {
     /// The key size: the RSA modulus length, or 256 for P-256.
     pub fn bits(&self) -> usize {
         match &self.inner {
-            PublicKeyInner::Rsa(key) => key.n().bit_width() as usize,
+            PublicKeyInner::Rsa { bits } => *bits,
             PublicKeyInner::EcP256(_) => 256,
         }
     }
@@ -226,7 +280,7 @@ impl PrivateKey {
     }
 
     fn from_rsa(key: rsa::PrivateKey) -> Result<Self> {
-        let public = PublicKey::from_rsa(key.to_public_key())?;
+        let public = PublicKey::from_rsa(key.as_public_key())?;
         Ok(PrivateKey {
             inner: PrivateKeyInner::Rsa(Box::new(key)),
             public,
@@ -354,6 +408,15 @@ impl fmt::Debug for PrivateKey {
             .field("kind", &self.kind())
             .field("bits", &self.bits())
             .finish_non_exhaustive()
+    }
+}
+
+/// Bit length of a big-endian unsigned integer.
+fn bit_length(bytes: &[u8]) -> usize {
+    let mut digits = bytes.iter().skip_while(|b| **b == 0);
+    match digits.next() {
+        Some(first) => 8 * digits.count() + (8 - first.leading_zeros() as usize),
+        None => 0,
     }
 }
 

@@ -9,6 +9,7 @@ mod decode;
 mod error;
 mod fingerprint;
 mod key;
+mod name;
 mod provider;
 mod rotation;
 mod trust;
@@ -24,6 +25,8 @@ pub use key::{PrivateKey, PublicKey, RsaKeySize};
 pub use provider::{
     CryptoProvider, DigestContext, RustCryptoProvider, SigningKey, VerifyingKey, default_provider,
 };
+/// rand_core 0.10, re-exported so callers implement or name the RNG traits at the same version.
+pub use rand_core;
 /// The RNG trait key generation, signing and serial numbers take (rand_core 0.10).
 pub use rand_core::CryptoRng;
 pub use rotation::{

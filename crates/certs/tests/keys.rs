@@ -147,3 +147,40 @@ fn debug_output_never_shows_key_material() {
     assert!(shown.contains("bits: 2048"), "{shown}");
     assert!(shown.len() < 80, "{shown}");
 }
+
+/// The SPKI of rsa2048.pub.pem with one byte changed at `offset` from the end.
+fn spki_with(offset_from_end: usize, value: u8) -> Vec<u8> {
+    let mut der = PublicKey::from_pem(RSA2048_PUB_PEM)
+        .unwrap()
+        .spki_der()
+        .to_vec();
+    let at = der.len() - offset_from_end;
+    der[at] = value;
+    der
+}
+
+#[test]
+fn malformed_rsa_public_keys_are_refused_at_parse_time() {
+    // The SPKI ends with the modulus' last byte, then INTEGER 65537 (02 03 01 00 01).
+    let good = PublicKey::from_pem(RSA2048_PUB_PEM)
+        .unwrap()
+        .spki_der()
+        .to_vec();
+    assert_eq!(&good[good.len() - 5..], [0x02, 0x03, 0x01, 0x00, 0x01]);
+    let modulus_last = good[good.len() - 6];
+    let even_modulus = spki_with(6, modulus_last & !1);
+    assert_eq!(
+        PublicKey::from_spki_der(&even_modulus).unwrap_err().code(),
+        "invalid_public_key"
+    );
+    // e = 0x020001 = 131073 is odd and in range: accepted, and the provider loads it.
+    let other_e = spki_with(3, 0x02);
+    let key = PublicKey::from_spki_der(&other_e).unwrap();
+    assert!(fedkit_certs::default_provider().verifying_key(&key).is_ok());
+    // e = 0x000001 is not minimal DER.
+    let non_minimal = spki_with(3, 0x00);
+    assert_eq!(
+        PublicKey::from_spki_der(&non_minimal).unwrap_err().code(),
+        "invalid_public_key"
+    );
+}

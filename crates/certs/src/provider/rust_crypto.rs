@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use pkcs8::DecodePublicKey as _;
 use rand_core::CryptoRng;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
@@ -60,12 +61,21 @@ impl CryptoProvider for RustCryptoProvider {
 
     fn verifying_key(&self, key: &PublicKey) -> Result<Box<dyn VerifyingKey>> {
         self.check_size(key)?;
+        let (rsa, ecdsa) = match &key.inner {
+            PublicKeyInner::EcP256(public) => (None, Some(p256::ecdsa::VerifyingKey::from(public))),
+            PublicKeyInner::Rsa { .. } => {
+                let rsa = rsa::PublicKey::from_public_key_der(key.spki_der()).map_err(|e| {
+                    Error::InvalidPublicKey {
+                        reason: e.to_string(),
+                    }
+                })?;
+                (Some(rsa), None)
+            }
+        };
         Ok(Box::new(RustCryptoVerifyingKey {
-            ecdsa: match &key.inner {
-                PublicKeyInner::EcP256(public) => Some(p256::ecdsa::VerifyingKey::from(public)),
-                PublicKeyInner::Rsa(_) => None,
-            },
             key: key.clone(),
+            rsa,
+            ecdsa,
         }))
     }
 
@@ -157,6 +167,7 @@ impl SigningKey for RustCryptoSigningKey {
 
 struct RustCryptoVerifyingKey {
     key: PublicKey,
+    rsa: Option<rsa::PublicKey>,
     ecdsa: Option<p256::ecdsa::VerifyingKey>,
 }
 
@@ -175,8 +186,8 @@ impl RustCryptoVerifyingKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<()> {
-        let ok = match (&self.key.inner, &self.ecdsa) {
-            (PublicKeyInner::Rsa(key), _) => match algorithm {
+        let ok = match (&self.rsa, &self.ecdsa) {
+            (Some(key), _) => match algorithm {
                 SignatureAlgorithm::RsaPkcs1Sha1 => key.pkcs1v15_verify::<Sha1>(message, signature),
                 SignatureAlgorithm::RsaPkcs1Sha256 => {
                     key.pkcs1v15_verify::<Sha256>(message, signature)
@@ -193,11 +204,9 @@ impl RustCryptoVerifyingKey {
                 _ => return Err(Error::SignatureInvalid),
             }
             .is_ok(),
-            (PublicKeyInner::EcP256(_), Some(verifier)) => {
-                p256::ecdsa::Signature::from_slice(signature)
-                    .is_ok_and(|sig| signature::Verifier::verify(verifier, message, &sig).is_ok())
-            }
-            (PublicKeyInner::EcP256(_), None) => false,
+            (None, Some(verifier)) => p256::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| signature::Verifier::verify(verifier, message, &sig).is_ok()),
+            (None, None) => false,
         };
         if ok {
             Ok(())
