@@ -139,9 +139,15 @@ async fn shutdown_signal() {
 
 fn serve(cli: &Cli) -> Result<(), RunError> {
     let store = open_store(cli)?;
+    // The sync PostgreSQL client must not run on the async runtime's threads, so the first
+    // token is made before the runtime starts.
     let has_scim_token = {
         let mut tx = store.begin()?;
         tx.list_tokens()?.iter().any(|t| t.kind == TokenKind::Scim)
+    };
+    let first_token = match has_scim_token {
+        true => None,
+        false => Some(new_token(store.as_ref(), TokenKind::Scim)?),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -172,8 +178,7 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         config.max_body_bytes = cli.max_body_bytes;
         let service = Arc::new(ScimService::new(store, config));
         let mut out = std::io::stdout().lock();
-        if !has_scim_token {
-            let (record, secret) = new_token(service.store(), TokenKind::Scim)?;
+        if let Some((record, secret)) = first_token {
             let _ = writeln!(out, "SCIM token {} (shown once): {secret}", record.id);
         }
         let _ = writeln!(out, "SCIM base URL: {base_url}");

@@ -8,6 +8,7 @@ use fedkit_examples::identity_center::scim_api::{ScimRequest, ScimService};
 use fedkit_examples::identity_center::store::{
     self, ResourceKind, Store, StoreError, UniqueField, UniqueKeys,
 };
+use fedkit_examples::identity_center::tokens;
 use serde_json::{Value, json};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -34,6 +35,22 @@ fn unique_suffix() -> String {
     let mut b = [0u8; 6];
     getrandom::fill(&mut b).expect("rng");
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A SCIM token stored directly, past the two-token limit of `token new`, so that tests sharing
+/// one PostgreSQL database never revoke each other's tokens.
+fn scim_token(store: &dyn Store) -> String {
+    let token = tokens::generate().expect("rng");
+    let record = tokens::TokenRecord {
+        id: token.id,
+        kind: tokens::TokenKind::Scim,
+        created: "2026-01-01T00:00:00Z".into(),
+    };
+    let mut tx = store.begin().expect("begin");
+    tx.insert_token(&record, &tokens::hash(&token.secret))
+        .expect("token");
+    tx.commit().expect("commit");
+    token.secret
 }
 
 fn service(store: Box<dyn Store>) -> ScimService {
@@ -162,23 +179,7 @@ fn a_dropped_transaction_leaves_nothing() {
 fn failed_patch_changes_nothing_and_filters_push_down() {
     for (name, store) in stores() {
         let svc = service(store);
-        let (_, token) = fedkit_examples::identity_center::new_token(
-            svc.store(),
-            fedkit_examples::identity_center::tokens::TokenKind::Scim,
-        )
-        .or_else(|_| {
-            // Two SCIM tokens at most: a reused PostgreSQL database may hold two already.
-            let mut tx = svc.store().begin().expect("begin");
-            for t in tx.list_tokens().expect("tokens") {
-                tx.revoke_token(&t.id).expect("revoke");
-            }
-            tx.commit().expect("commit");
-            fedkit_examples::identity_center::new_token(
-                svc.store(),
-                fedkit_examples::identity_center::tokens::TokenKind::Scim,
-            )
-        })
-        .expect("token");
+        let token = scim_token(svc.store());
         let s = unique_suffix();
         let body = json!({"schemas": [USER], "userName": format!("pd{s}"), "title": "before",
                           "emails": [{"value": format!("pd{s}@example.com"), "type": "work"}]});
@@ -239,16 +240,7 @@ fn failed_patch_changes_nothing_and_filters_push_down() {
 fn cursor_pagination_walks_every_row_once() {
     for (name, store) in stores() {
         let svc = service(store);
-        let mut tx = svc.store().begin().expect("begin");
-        for t in tx.list_tokens().expect("tokens") {
-            tx.revoke_token(&t.id).expect("revoke");
-        }
-        tx.commit().expect("commit");
-        let (_, token) = fedkit_examples::identity_center::new_token(
-            svc.store(),
-            fedkit_examples::identity_center::tokens::TokenKind::Scim,
-        )
-        .expect("token");
+        let token = scim_token(svc.store());
         let s = unique_suffix();
         for n in 0..7 {
             let body = json!({"schemas": [USER], "userName": format!("page{s}-{n}")});
