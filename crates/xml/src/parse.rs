@@ -1013,12 +1013,57 @@ impl<'i> Builder<'i> {
     /// Resolves the (non-declaration) attributes, checks duplicates and records IDs.
     fn resolve_attributes(&mut self, node: u32) -> Result<(), Error> {
         let first = self.doc.attributes.len();
+        // Pairwise duplicate checks are quickest for the usual handful; past that, sorting keeps
+        // raised limits from turning into quadratic work.
+        let pairwise = self.attributes.len() <= 16;
         let mut i = 0;
         while let Some(attribute) = self.attributes.get(i).copied() {
-            self.resolve_attribute(&attribute, node, first)?;
+            self.resolve_attribute(&attribute, node, first, pairwise)?;
             i += 1;
         }
+        if !pairwise {
+            self.sorted_duplicate_check(first)?;
+        }
         Ok(())
+    }
+
+    /// The duplicate-attribute rule of [`resolve_attribute`](Self::resolve_attribute), by
+    /// sorting: same prefix and local name, or same namespace and local name.
+    fn sorted_duplicate_check(&self, first: usize) -> Result<(), Error> {
+        let doc = &self.doc;
+        let attributes = doc.attributes.get(first..).unwrap_or(&[]);
+        let mut by_qname: Vec<(&str, &str, usize)> = attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (doc.str_of(a.local), doc.str_of(a.prefix), i))
+            .collect();
+        by_qname.sort_unstable();
+        let mut duplicates: Vec<usize> = by_qname
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] if a.0 == b.0 && a.1 == b.1 => Some(a.2.max(b.2)),
+                _ => None,
+            })
+            .collect();
+        let mut by_expanded: Vec<(u32, &str, usize)> = attributes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.namespace != NONE)
+            .map(|(i, a)| (a.namespace, doc.str_of(a.local), i))
+            .collect();
+        by_expanded.sort_unstable();
+        duplicates.extend(by_expanded.windows(2).filter_map(|w| match w {
+            [a, b] if a.0 == b.0 && a.1 == b.1 => Some(a.2.max(b.2)),
+            _ => None,
+        }));
+        let Some(index) = duplicates.into_iter().min() else {
+            return Ok(());
+        };
+        let raw = self.attributes.get(index);
+        Err(Error::DuplicateAttribute {
+            name: raw.map(|a| a.qname.to_owned()).unwrap_or_default(),
+            at: self.at(raw.map(|a| a.qname_offset as usize).unwrap_or(0)),
+        })
     }
 
     fn resolve_attribute(
@@ -1026,6 +1071,7 @@ impl<'i> Builder<'i> {
         attribute: &RawAttribute<'i>,
         node: u32,
         first: usize,
+        pairwise: bool,
     ) -> Result<(), Error> {
         let at = attribute.qname_offset as usize;
         let (prefix, local) = split_qname(attribute.qname).ok_or_else(|| Error::InvalidQName {
@@ -1042,13 +1088,14 @@ impl<'i> Builder<'i> {
             None => Span::EMPTY,
         };
         // Same qualified name, or (Namespaces in XML §6.3) same namespace URI and local name.
-        let duplicate = self.doc.attributes.get(first..).is_some_and(|earlier| {
-            earlier.iter().any(|e| {
-                self.doc.str_of(e.local) == local
-                    && (self.doc.str_of(e.prefix) == prefix.unwrap_or("")
-                        || (namespace != NONE && e.namespace == namespace))
-            })
-        });
+        let duplicate = pairwise
+            && self.doc.attributes.get(first..).is_some_and(|earlier| {
+                earlier.iter().any(|e| {
+                    self.doc.str_of(e.local) == local
+                        && (self.doc.str_of(e.prefix) == prefix.unwrap_or("")
+                            || (namespace != NONE && e.namespace == namespace))
+                })
+            });
         if duplicate {
             return Err(Error::DuplicateAttribute {
                 name: attribute.qname.to_owned(),

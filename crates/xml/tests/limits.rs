@@ -183,3 +183,39 @@ fn a_deep_tree_within_raised_limits_does_not_recurse() {
     assert_eq!(doc.to_xml().len(), input.len() - 3);
     drop(doc);
 }
+
+#[test]
+fn duplicate_attributes_are_found_among_many() {
+    // Above 16 attributes the duplicate check sorts instead of comparing pairs; same answers.
+    let limits = Limits {
+        max_attributes_per_element: 10_000,
+        ..Limits::default()
+    };
+    let many = |extra: &str| {
+        let mut s = String::from("<r xmlns:p='urn:x' xmlns:q='urn:x'");
+        for i in 0..5_000 {
+            s.push_str(&format!(" a{i}=''"));
+        }
+        s + extra + "/>"
+    };
+    assert_eq!(code(many("").as_bytes(), &limits), Ok(()));
+    assert_eq!(
+        code(many(" a17=''").as_bytes(), &limits),
+        Err("duplicate_attribute")
+    );
+    assert_eq!(
+        code(many(" p:k='' q:k=''").as_bytes(), &limits),
+        Err("duplicate_attribute")
+    );
+    let err = Document::parse_with(many(" a17=''").as_bytes(), &limits).unwrap_err();
+    assert_eq!(
+        err,
+        fedkit_xml::Error::DuplicateAttribute {
+            name: "a17".to_owned(),
+            at: fedkit_xml::Location {
+                offset: many("").len() - 1,
+                path: String::new(),
+            },
+        }
+    );
+}
