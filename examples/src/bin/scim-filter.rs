@@ -4,7 +4,12 @@
 //! scim-filter parse [--dialect strict|lenient] 'FILTER'
 //! scim-filter eval  --resource-type users|groups --input FILE [--dialect …] 'FILTER'
 //! scim-filter sql   --engine sqlite|postgres --resource-type users|groups [--column NAME] 'FILTER'
+//! scim-filter patch --resource-type users|groups --input RESOURCE.json [--dialect …] < PATCHOP.json
 //! ```
+//!
+//! `patch` applies the PatchOp on stdin to the resource (RFC 7644 §3.5.2, all or nothing) and
+//! prints the result; `--dialect lenient` first runs the IdP-dialect normaliser and reports each
+//! rewrite on stderr.
 //!
 //! Success: exit 0 and the result on stdout (canonical text; a JSON array of the matching `id`s
 //! in input order; `{"where_clause", "params"}`). A rejected input: exit 1 and a SCIM Error JSON
@@ -62,6 +67,16 @@ enum Command {
         dialect: DialectArg,
         /// The filter.
         filter: String,
+    },
+    /// Apply the PatchOp on stdin to the resource in RESOURCE.json; print the result.
+    Patch {
+        #[arg(long, value_enum)]
+        resource_type: ResourceTypeArg,
+        /// The resource to patch, as JSON.
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = DialectArg::Strict)]
+        dialect: DialectArg,
     },
 }
 
@@ -201,6 +216,50 @@ fn run_sql(
     Ok(json!({ "where_clause": sql.where_clause, "params": sql.params }).to_string())
 }
 
+fn run_patch(
+    resource_type: ResourceTypeArg,
+    input: &std::path::Path,
+    dialect: DialectArg,
+) -> Result<String, Failure> {
+    use fedkit_scim::patch::{PatchOptions, PatchRequest};
+    use std::io::Read;
+    let resource = read_json(input)?;
+    let mut stdin = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut stdin)
+        .map_err(|e| Failure::Usage(format!("cannot read stdin: {e}")))?;
+    let body: Value = serde_json::from_slice(&stdin).map_err(|e| {
+        Failure::Rejected(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!("stdin: {e}"),
+        ))
+    })?;
+    let schema = resource_type.schema();
+    let body = match dialect {
+        DialectArg::Strict => body,
+        DialectArg::Lenient => {
+            let normalized = fedkit_scim::normalize::normalize_patch(&body, schema);
+            for rewrite in &normalized.rewrites {
+                eprintln!(
+                    "scim-filter: operation {}: {}: {}",
+                    rewrite.operation,
+                    rewrite.kind.code(),
+                    rewrite.detail
+                );
+            }
+            normalized.body
+        }
+    };
+    let options = PatchOptions {
+        dialect: dialect.into(),
+        ..PatchOptions::default()
+    };
+    let outcome = PatchRequest::parse(&body, &options)
+        .and_then(|request| request.apply(&resource, schema, &options))
+        .map_err(|e| Failure::Rejected(e.to_scim_error()))?;
+    Ok(outcome.resource.to_string())
+}
+
 fn main() -> ExitCode {
     // clap prints usage errors to stderr and exits with 2 itself.
     let cli = Cli::parse();
@@ -219,6 +278,11 @@ fn main() -> ExitCode {
             dialect,
             filter,
         } => run_sql(*engine, *resource_type, column, *dialect, filter),
+        Command::Patch {
+            resource_type,
+            input,
+            dialect,
+        } => run_patch(*resource_type, input, *dialect),
     };
     match result {
         Ok(out) => {
