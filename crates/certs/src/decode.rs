@@ -49,10 +49,36 @@ const DASHES: &[u8] = b"-----";
 /// Splits any accepted certificate input into DER certificates (not yet parsed).
 pub(crate) fn certificate_ders(input: &[u8], limits: &ParseLimits) -> Result<Vec<Vec<u8>>> {
     check_size(input, limits)?;
-    let trimmed = trim_ascii_whitespace(input);
-    if trimmed.first() == Some(&0x30) {
-        return split_der(trimmed, limits);
+    // 0x30 is both a DER SEQUENCE and the ASCII digit '0': try DER first, then text.
+    if input.first() == Some(&0x30) {
+        let der = split_der(without_trailing_whitespace_after_der(input), limits);
+        if der.is_ok() || matches!(der, Err(Error::TooManyCertificates { .. })) {
+            return der;
+        }
+        return certificate_ders_from_text(input, limits).or(der);
     }
+    certificate_ders_from_text(input, limits)
+}
+
+/// A DER blob with a newline or spaces appended (an editor or `echo >>`) is still DER, but
+/// the whitespace must not be trimmed from the DER itself: its last bytes may be 0x0a or 0x20.
+fn without_trailing_whitespace_after_der(input: &[u8]) -> &[u8] {
+    let mut end = 0;
+    while let Some(rest) = input.get(end..) {
+        match der_element_len(rest) {
+            Ok(len) if end + len <= input.len() && !rest.is_empty() => end += len,
+            _ => break,
+        }
+    }
+    match input.get(end..) {
+        Some(tail) if end > 0 && tail.iter().all(u8::is_ascii_whitespace) => {
+            input.get(..end).unwrap_or(input)
+        }
+        _ => input,
+    }
+}
+
+fn certificate_ders_from_text(input: &[u8], limits: &ParseLimits) -> Result<Vec<Vec<u8>>> {
     if find(input, BEGIN).is_some() {
         let mut ders = Vec::new();
         for block in pem_blocks(input, limits)? {
@@ -254,6 +280,24 @@ mod tests {
         // Indefinite length (0x80) is BER, not DER.
         assert!(der_element_len(&[0x30, 0x80]).is_err());
         assert!(der_element_len(&[0x31, 0x00]).is_err());
+    }
+
+    #[test]
+    fn der_ending_in_a_newline_byte_keeps_it() {
+        // 30 01 0a: a SEQUENCE whose only content byte is 0x0a (a newline in ASCII).
+        assert_eq!(
+            without_trailing_whitespace_after_der(&[0x30, 0x01, 0x0a]),
+            [0x30, 0x01, 0x0a]
+        );
+        assert_eq!(
+            without_trailing_whitespace_after_der(&[0x30, 0x01, 0x0a, b'\n', b' ']),
+            [0x30, 0x01, 0x0a]
+        );
+        // Trailing bytes that are not whitespace are left for the DER parser to refuse.
+        assert_eq!(
+            without_trailing_whitespace_after_der(&[0x30, 0x01, 0x0a, 0x00]),
+            [0x30, 0x01, 0x0a, 0x00]
+        );
     }
 
     #[test]

@@ -75,6 +75,7 @@ openssl req -x509 -key ed25519.key.pem -subj "/CN=ed25519.example.test" -days 36
 
 # The shapes real uploads and metadata come in, all of idp-rsa2048.pem.
 openssl x509 -in idp-rsa2048.pem -outform DER -out idp-rsa2048.der
+{ cat idp-rsa2048.der; echo; } >idp-rsa2048.der-newline        # DER with a newline appended
 body() { openssl x509 -in idp-rsa2048.pem -outform DER | base64 -w "$1"; }
 body 0 | tr -d '\n' >idp-rsa2048.oneline.b64                    # bare base64, one line
 body 76 >idp-rsa2048.76col.b64                                 # no headers, 76 columns

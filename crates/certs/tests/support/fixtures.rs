@@ -35,6 +35,7 @@ macro_rules! embedded {
 embedded!(
     "idp-rsa2048.pem",
     "idp-rsa2048.der",
+    "idp-rsa2048.der-newline",
     "idp-rsa2048.oneline.b64",
     "idp-rsa2048.76col.b64",
     "idp-rsa2048.crlf.pem",
