@@ -266,3 +266,35 @@ fn usage_errors_exit_2() {
     let out = idp(&["issue", "--key", &key("idp.key.pem")]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn encrypted_to_the_sp_and_decrypted_with_its_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metadata = idp_metadata(&dir);
+    let sp_cert = key("sp.cert.pem");
+    let response = issue(&["--acs-url", ACS, "--audience", SP, "--encrypt-to", &sp_cert]);
+    assert!(String::from_utf8_lossy(&response).contains("EncryptedAssertion"));
+    let sp_key = key("sp.key.pem");
+    let (code, json) = verify(
+        &metadata,
+        &[
+            "--allow-idp-initiated",
+            "--now",
+            "2027-01-01T00:01:00Z",
+            "--decrypt-key",
+            &sp_key,
+        ],
+        &response,
+    );
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["name_id"], "alice@example.com");
+    let (code, json) = verify(
+        &metadata,
+        &["--allow-idp-initiated", "--now", "2027-01-01T00:01:00Z"],
+        &response,
+    );
+    assert_eq!(
+        (code, json["error"]["code"].as_str()),
+        (1, Some("decryption_key_missing"))
+    );
+}

@@ -11,7 +11,8 @@ use crate::time;
 use crate::write::XmlText;
 use chrono::{DateTime, TimeDelta, Utc};
 use fedkit_certs::{Certificate, CryptoProvider, CryptoRng, SigningCredential};
-use fedkit_xml::{Document, NodeId};
+use fedkit_xml::Document;
+use fedkit_xmldsig::xmlenc::{self, ContentAlgorithm};
 
 /// What the IdP signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,6 +56,10 @@ pub struct ResponseParams {
     pub scope: SignatureScope,
     /// The status; a non-success status produces a response without an assertion.
     pub status: Status,
+    /// Encrypt the (signed) assertion to this SP certificate: an EncryptedAssertion.
+    pub encrypt_to: Option<Certificate>,
+    /// The content encryption for `encrypt_to`. Default AES-256-GCM.
+    pub encryption: ContentAlgorithm,
 }
 
 impl ResponseParams {
@@ -72,6 +77,8 @@ impl ResponseParams {
             authn_context_class_ref: AC_PASSWORD_PROTECTED_TRANSPORT.to_owned(),
             scope: SignatureScope::Assertion,
             status: Status::success(),
+            encrypt_to: None,
+            encryption: ContentAlgorithm::Aes256Gcm,
         }
     }
 }
@@ -118,6 +125,40 @@ impl IdentityProvider {
         let issue_instant = time::format(now);
         let until = time::format(now + params.lifetime);
 
+        // The assertion first, on its own: signed, then perhaps encrypted, then placed.
+        let assertion_xml = if params.status.is_success() {
+            let mut a = XmlText::new();
+            write_assertion(
+                &mut a,
+                &AssertionText {
+                    id: &assertion_id,
+                    issuer: &self.entity_id,
+                    issue_instant: &issue_instant,
+                    until: &until,
+                    session_index: &session_index,
+                },
+                params,
+            );
+            let mut doc = Document::parse(a.finish().as_bytes())?;
+            if matches!(
+                params.scope,
+                SignatureScope::Assertion | SignatureScope::Both
+            ) {
+                let root = doc.document_element();
+                self.signer.sign_element(&mut doc, root, &["xs"], rng)?;
+            }
+            let signed = doc.to_xml();
+            match &params.encrypt_to {
+                Some(recipient) => Some(format!(
+                    "<saml:EncryptedAssertion>{}</saml:EncryptedAssertion>",
+                    xmlenc::encrypt(signed.as_bytes(), recipient, params.encryption, rng)?
+                )),
+                None => Some(signed),
+            }
+        } else {
+            None
+        };
+
         let mut w = XmlText::new();
         w.start(
             "samlp:Response",
@@ -133,33 +174,13 @@ impl IdentityProvider {
         );
         w.leaf("saml:Issuer", &[], &self.entity_id);
         write_status(&mut w, &params.status);
-        if params.status.is_success() {
-            write_assertion(
-                &mut w,
-                &AssertionText {
-                    id: &assertion_id,
-                    issuer: &self.entity_id,
-                    issue_instant: &issue_instant,
-                    until: &until,
-                    session_index: &session_index,
-                },
-                params,
-            );
+        if let Some(assertion) = &assertion_xml {
+            w.raw(assertion);
         }
         let xml = w.finish();
 
         let mut doc = Document::parse(xml.as_bytes())?;
         let response = doc.document_element();
-        if params.status.is_success()
-            && matches!(
-                params.scope,
-                SignatureScope::Assertion | SignatureScope::Both
-            )
-        {
-            let assertion = child(&doc, response, "Assertion")?;
-            self.signer
-                .sign_element(&mut doc, assertion, &["xs"], rng)?;
-        }
         if !params.status.is_success()
             || matches!(
                 params.scope,
@@ -182,14 +203,6 @@ pub(crate) fn new_id(rng: &mut impl CryptoRng) -> String {
         id.push_str(&format!("{b:02x}"));
     }
     id
-}
-
-fn child(doc: &Document, parent: NodeId, local: &'static str) -> Result<NodeId, Error> {
-    doc.children_named(parent, Some(ASSERTION_NS), local)
-        .next()
-        .ok_or_else(|| Error::Build {
-            reason: format!("no {local} written"),
-        })
 }
 
 pub(crate) fn write_status(w: &mut XmlText, status: &Status) {
@@ -220,6 +233,7 @@ fn write_assertion(w: &mut XmlText, a: &AssertionText<'_>, params: &ResponsePara
     w.start(
         "saml:Assertion",
         &[
+            ("xmlns:saml", Some(ASSERTION_NS)),
             ("xmlns:xs", Some(XS_NS)),
             ("xmlns:xsi", Some(XSI_NS)),
             ("ID", Some(a.id)),

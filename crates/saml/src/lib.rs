@@ -25,6 +25,8 @@ pub use assertion::{
 };
 pub use authn_request::AuthnRequest;
 pub use error::Error;
+/// XML Encryption choices, from fedkit-xmldsig.
+pub use fedkit_xmldsig::xmlenc::{ContentAlgorithm, DecryptPolicy};
 pub use idp::{IdentityProvider, ResponseParams, SignatureScope};
 pub use logout::{LogoutRequest, LogoutResponse};
 pub use metadata::{Endpoint, EntityDescriptor, KeyDescriptor, KeyUse, RoleDescriptor};

@@ -8,8 +8,9 @@ use crate::read::{check_version, expect_element, optional_child, required_child,
 use crate::state::{ReplayCache, RequestTracker};
 use crate::status::Status;
 use chrono::{DateTime, TimeDelta, Utc};
-use fedkit_certs::{Certificate, CryptoProvider, TrustSet, default_provider};
+use fedkit_certs::{Certificate, CryptoProvider, PrivateKey, TrustSet, default_provider};
 use fedkit_xml::{Document, Limits, NodeId};
+use fedkit_xmldsig::xmlenc::{self, DecryptPolicy, XENC_NS};
 use fedkit_xmldsig::{DSIG_NS, Verifier, VerifyPolicy};
 
 /// Limits and switches for validation. The defaults are the strict ones.
@@ -53,6 +54,8 @@ pub struct ServiceProvider {
     pub(crate) policy: VerifyPolicy,
     pub(crate) options: ValidationOptions,
     pub(crate) provider: &'static dyn CryptoProvider,
+    pub(crate) decryption_key: Option<PrivateKey>,
+    pub(crate) decrypt_policy: DecryptPolicy,
 }
 
 /// An assertion that passed every check. Only [`ServiceProvider`] makes these; everything in it
@@ -164,6 +167,8 @@ impl ServiceProvider {
             policy: VerifyPolicy::default(),
             options: ValidationOptions::default(),
             provider: default_provider(),
+            decryption_key: None,
+            decrypt_policy: DecryptPolicy::default(),
         }
     }
 
@@ -176,6 +181,19 @@ impl ServiceProvider {
     /// Replaces the signature algorithm policy.
     pub fn with_policy(mut self, policy: VerifyPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Decrypts `EncryptedAssertion`s with this key (AES-GCM/CBC content, RSA-OAEP key
+    /// transport; RSA-1_5 only with [`with_decrypt_policy`](Self::with_decrypt_policy)).
+    pub fn with_decryption_key(mut self, key: PrivateKey) -> Self {
+        self.decryption_key = Some(key);
+        self
+    }
+
+    /// Replaces the decryption policy (e.g. `DecryptPolicy::default().legacy_rsa_1_5()`).
+    pub fn with_decrypt_policy(mut self, policy: DecryptPolicy) -> Self {
+        self.decrypt_policy = policy;
         self
     }
 
@@ -271,12 +289,25 @@ impl ServiceProvider {
             1 => {}
             count => return Err(Error::MultipleAssertions { count }),
         }
-        if encrypted == 1 {
-            // Decryption (XML Encryption) is not wired in yet.
-            return Err(Error::DecryptionKeyMissing);
-        }
-        let adoc = &doc;
-        let assertion_node = required_child(&doc, response, ASSERTION_NS, "Assertion")?;
+        let decrypted;
+        let (adoc, assertion_node) = if encrypted == 1 {
+            let wrapper = required_child(&doc, response, ASSERTION_NS, "EncryptedAssertion")?;
+            decrypted = self.decrypt(&doc, wrapper, &limits)?;
+            let node = decrypted.document_element();
+            expect_element(
+                &decrypted,
+                node,
+                ASSERTION_NS,
+                "Assertion",
+                "saml:Assertion",
+            )?;
+            (&decrypted, node)
+        } else {
+            (
+                &doc,
+                required_child(&doc, response, ASSERTION_NS, "Assertion")?,
+            )
+        };
 
         let assertion_verified = if has_signature(adoc, assertion_node) {
             Some(verifier.verify_enveloped(adoc, assertion_node, now)?)
@@ -439,6 +470,24 @@ impl ServiceProvider {
             return Err(Error::ConfirmationNotYetValid { not_before });
         }
         Ok(())
+    }
+}
+
+impl ServiceProvider {
+    /// Decrypts the EncryptedAssertion `wrapper` into a document of its own; what it holds is
+    /// verified like any assertion (its own signature, or the response's around it).
+    fn decrypt(&self, doc: &Document, wrapper: NodeId, limits: &Limits) -> Result<Document, Error> {
+        let key = self
+            .decryption_key
+            .as_ref()
+            .ok_or(Error::DecryptionKeyMissing)?;
+        let data = required_child(doc, wrapper, XENC_NS, "EncryptedData")?;
+        let siblings: Vec<NodeId> = doc
+            .children_named(wrapper, Some(XENC_NS), "EncryptedKey")
+            .collect();
+        let plaintext = xmlenc::decrypt(doc, data, &siblings, key, &self.decrypt_policy)?;
+        // The decrypted assertion is checked under the same limits as the message.
+        Ok(Document::parse_with(&plaintext, limits)?)
     }
 }
 

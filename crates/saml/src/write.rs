@@ -52,6 +52,12 @@ impl XmlText {
         }
     }
 
+    /// Appends well-formed XML as it is (a signed or encrypted fragment; the whole is parsed
+    /// again before use).
+    pub(crate) fn raw(&mut self, xml: &str) {
+        self.out.push_str(xml);
+    }
+
     /// Closes the innermost open element.
     pub(crate) fn end(&mut self) {
         if let Some(name) = self.open.pop() {

@@ -249,3 +249,56 @@ fn size_limit_at_its_edge() {
     assert_eq!(run(posted.len()), Ok(()));
     assert_eq!(run(posted.len() - 1), Err("message_too_large"));
 }
+
+#[test]
+fn encrypted_assertions_gcm_and_cbc_decrypt_at_the_sp() {
+    use fedkit_certs::{Certificate, PrivateKey};
+    use fedkit_saml::ContentAlgorithm;
+    let idp = idp();
+    let sp_key = PrivateKey::from_pem(SP_KEY).expect("key");
+    let sp = sp().with_decryption_key(sp_key);
+    for (algorithm, scope) in [
+        (ContentAlgorithm::Aes256Gcm, SignatureScope::Assertion),
+        (ContentAlgorithm::Aes128Gcm, SignatureScope::Both),
+        (ContentAlgorithm::Aes256Cbc, SignatureScope::Response),
+        (ContentAlgorithm::Aes128Cbc, SignatureScope::Assertion),
+    ] {
+        let mut p = params(Some("_req1"), scope);
+        p.encrypt_to = Some(Certificate::parse(SP_CERT).expect("cert"));
+        p.encryption = algorithm;
+        let xml = idp.response(&p, t0(), &mut TestRng(9)).expect("issue");
+        assert!(xml.contains("EncryptedAssertion") && !xml.contains("alice@example.com"));
+        assert!(xml.contains(algorithm.uri()));
+        let mut tracker = InMemoryRequestTracker::new();
+        tracker.track("_req1", t0() + TimeDelta::hours(1));
+        let verified = sp
+            .validate_xml(
+                xml.as_bytes(),
+                t0(),
+                &mut tracker,
+                &mut InMemoryReplayCache::new(),
+            )
+            .unwrap_or_else(|e| panic!("{algorithm:?} {scope:?}: {e}"));
+        assert_eq!(verified.name_id().value, "alice@example.com");
+
+        // No key, and the wrong key.
+        let mut tracker = InMemoryRequestTracker::new();
+        tracker.track("_req1", t0() + TimeDelta::hours(1));
+        let no_key = fixtures::sp().validate_xml(
+            xml.as_bytes(),
+            t0(),
+            &mut tracker,
+            &mut InMemoryReplayCache::new(),
+        );
+        assert_eq!(no_key.unwrap_err().code(), "decryption_key_missing");
+        let wrong = fixtures::sp()
+            .with_decryption_key(PrivateKey::from_pem(ATTACKER_KEY).expect("key"))
+            .validate_xml(
+                xml.as_bytes(),
+                t0(),
+                &mut tracker,
+                &mut InMemoryReplayCache::new(),
+            );
+        assert_eq!(wrong.unwrap_err().code(), "decryption_failed");
+    }
+}

@@ -136,9 +136,6 @@ fn issue(args: &IssueArgs) -> Result<String, String> {
         (None, Some(acs), Some(audience)) => (acs.clone(), audience.clone()),
         _ => return Err("give --sp-metadata or both --acs-url and --audience".to_owned()),
     };
-    if args.encrypt_to.is_some() {
-        return Err("--encrypt-to: XML Encryption is not available in this build yet".to_owned());
-    }
     let now: DateTime<Utc> = match &args.now {
         Some(text) => DateTime::parse_from_rfc3339(text)
             .map_err(|e| format!("--now {text}: {e}"))?
@@ -151,6 +148,9 @@ fn issue(args: &IssueArgs) -> Result<String, String> {
         NameId::new(&args.name_id, &args.name_id_format),
     );
     params.in_response_to = args.in_response_to.clone();
+    if let Some(path) = &args.encrypt_to {
+        params.encrypt_to = Some(certificate(path)?);
+    }
     params.scope = match args.sign {
         Sign::Assertion => SignatureScope::Assertion,
         Sign::Response => SignatureScope::Response,

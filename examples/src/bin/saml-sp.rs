@@ -99,9 +99,16 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         },
         None => Utc::now(),
     };
-    if args.decrypt_key.is_some() {
-        return usage("--decrypt-key: XML Encryption is not available in this build yet");
-    }
+    let decryption_key = match &args.decrypt_key {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| fedkit_certs::PrivateKey::from_pem(&pem).map_err(|e| e.to_string()))
+        {
+            Ok(key) => Some(key),
+            Err(e) => return usage(format!("--decrypt-key {path}: {e}")),
+        },
+        None => None,
+    };
     let mut input = Vec::new();
     let read = match &args.input {
         Some(path) => std::fs::read(path).map(|bytes| input = bytes),
@@ -116,8 +123,11 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         allow_unsolicited: args.allow_idp_initiated,
         ..ValidationOptions::default()
     };
-    let sp = ServiceProvider::new(&args.sp_entity_id, &args.acs_url, &idp.entity_id, trust)
+    let mut sp = ServiceProvider::new(&args.sp_entity_id, &args.acs_url, &idp.entity_id, trust)
         .with_options(options);
+    if let Some(key) = decryption_key {
+        sp = sp.with_decryption_key(key);
+    }
     let mut tracker = InMemoryRequestTracker::new();
     if let Some(id) = &args.request_id {
         tracker.track(id.clone(), now + TimeDelta::days(1));
