@@ -145,14 +145,39 @@ impl C14nSink for Vec<u8> {
     }
 }
 
+/// Bounds on canonicalisation. The canonical form of a document is not bounded by its size:
+/// exclusive C14N repeats an ancestor's namespace declaration on every element that uses it, so
+/// one long namespace URI and many small elements make a small input expand a thousandfold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct C14nLimits {
+    /// Bytes of canonical output (`c14n_output_too_large`). Default 16 MiB: sixteen times
+    /// fedkit-xml's default input limit, far above what any real document canonicalises to.
+    pub max_output_bytes: usize,
+}
+
+impl C14nLimits {
+    /// The default limits (see each field).
+    pub const DEFAULT: C14nLimits = C14nLimits {
+        max_output_bytes: 16 << 20,
+    };
+}
+
+impl Default for C14nLimits {
+    fn default() -> Self {
+        C14nLimits::DEFAULT
+    }
+}
+
 /// Canonicalises `node` into `out`: the whole document when `node` is [`Document::root`], else
 /// the subtree of element `node` as a same-document reference selects it. The subtree at `omit`
 /// (the `ds:Signature` being verified, for the enveloped-signature transform) is left out.
 ///
 /// Errors: [`Error::C14nNodeNotElement`] when `node` is neither the document node nor an element
 /// of `doc`; [`Error::C14nRelativeNamespace`] when an output element declares or needs a relative
-/// namespace URI, which C14N 1.0 §2 says implementations must refuse. On error the sink may hold a
-/// prefix of the output; discard it.
+/// namespace URI, which C14N 1.0 §2 says implementations must refuse (fedkit-xml already refuses
+/// those when parsing, so this is a second line of defence);
+/// [`Error::C14nOutputTooLarge`] past [`C14nLimits::DEFAULT`]. On error the sink may hold a prefix
+/// of the output; discard it.
 pub fn canonicalize_into(
     doc: &Document,
     node: NodeId,
@@ -160,7 +185,19 @@ pub fn canonicalize_into(
     omit: Option<NodeId>,
     out: &mut dyn C14nSink,
 ) -> Result<(), Error> {
-    render::Renderer::new(doc, method, omit, out).run(node)
+    canonicalize_into_with(doc, node, method, omit, &C14nLimits::DEFAULT, out)
+}
+
+/// [`canonicalize_into`] with other limits.
+pub fn canonicalize_into_with(
+    doc: &Document,
+    node: NodeId,
+    method: &C14nMethod,
+    omit: Option<NodeId>,
+    limits: &C14nLimits,
+    out: &mut dyn C14nSink,
+) -> Result<(), Error> {
+    render::Renderer::new(doc, method, omit, limits, out).run(node)
 }
 
 /// [`canonicalize_into`] a fresh buffer.

@@ -270,6 +270,15 @@ pub enum Error {
         /// The relative URI.
         uri: String,
     },
+    /// Canonicalisation: the canonical form grew past
+    /// [`C14nLimits::max_output_bytes`](crate::c14n::C14nLimits::max_output_bytes). Exclusive C14N
+    /// repeats an ancestor's namespace declaration on every element that uses it, so a small
+    /// document can expand enormously.
+    #[error("canonical form exceeds {limit} bytes")]
+    C14nOutputTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
     /// XML Encryption: an `EncryptionMethod` this crate does not accept (RSA-1_5 without
     /// [`DecryptPolicy::legacy_rsa_1_5`](crate::xmlenc::DecryptPolicy::legacy_rsa_1_5), 3DES,
     /// key wrap, an unknown digest or MGF).
@@ -364,6 +373,7 @@ impl Error {
             Error::SignatureInvalid { .. } => "signature_invalid",
             Error::C14nNodeNotElement { .. } => "c14n_node_not_element",
             Error::C14nRelativeNamespace { .. } => "c14n_relative_namespace",
+            Error::C14nOutputTooLarge { .. } => "c14n_output_too_large",
             Error::EncryptionMethodNotAllowed { .. } => "encryption_method_not_allowed",
             Error::EncryptedKeyMissing { .. } => "encrypted_key_missing",
             Error::CipherValueMalformed { .. } => "cipher_value_malformed",

@@ -61,7 +61,7 @@ mod tests {
 
     fn run(f: fn(&mut Output<'_>, &str), input: &str) -> String {
         let mut sink = Vec::new();
-        let mut out = Output::new(&mut sink);
+        let mut out = Output::new(&mut sink, usize::MAX);
         f(&mut out, input);
         out.flush();
         String::from_utf8(sink).unwrap()

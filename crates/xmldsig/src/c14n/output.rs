@@ -10,18 +10,30 @@ const CHUNK: usize = 8 * 1024;
 pub(crate) struct Output<'o> {
     sink: &'o mut dyn C14nSink,
     buffer: Vec<u8>,
+    /// Bytes still allowed by the output limit; once a write would pass it, nothing more is
+    /// written and `exceeded` is set for the walk to report.
+    remaining: usize,
+    pub(crate) exceeded: bool,
 }
 
 impl<'o> Output<'o> {
-    pub(crate) fn new(sink: &'o mut dyn C14nSink) -> Self {
+    pub(crate) fn new(sink: &'o mut dyn C14nSink, max_bytes: usize) -> Self {
         Output {
             sink,
             buffer: Vec::with_capacity(CHUNK),
+            remaining: max_bytes,
+            exceeded: false,
         }
     }
 
     #[inline]
     pub(crate) fn write(&mut self, bytes: &[u8]) {
+        if bytes.len() > self.remaining {
+            self.exceeded = true;
+            self.remaining = 0;
+            return;
+        }
+        self.remaining -= bytes.len();
         if self.buffer.len() + bytes.len() <= CHUNK {
             self.buffer.extend_from_slice(bytes);
         } else {

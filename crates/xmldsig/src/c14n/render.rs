@@ -9,7 +9,7 @@ use fedkit_xml::{Document, NodeId, NodeKind, XML_NAMESPACE};
 use super::escape::{write_attribute_value, write_text};
 use super::namespaces::NamespaceStack;
 use super::output::Output;
-use super::{C14nMethod, C14nSink, xml_base};
+use super::{C14nLimits, C14nMethod, C14nSink, xml_base};
 use crate::Error;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,7 @@ pub(crate) struct Renderer<'d, 'o> {
     inclusive_prefixes: Vec<&'d str>,
     omit: Option<NodeId>,
     out: Output<'o>,
+    max_output_bytes: usize,
     /// Bindings the output has declared, per open output element.
     rendered: NamespaceStack<'d>,
     /// Bindings the document has in scope (exclusive mode's inclusive prefixes need them).
@@ -52,6 +53,7 @@ where
         doc: &'d Document,
         method: &'d C14nMethod,
         omit: Option<NodeId>,
+        limits: &C14nLimits,
         out: &'o mut dyn C14nSink,
     ) -> Self {
         let (mode, inclusive_prefixes) = match method {
@@ -73,7 +75,8 @@ where
             with_comments: method.with_comments(),
             inclusive_prefixes,
             omit,
-            out: Output::new(out),
+            out: Output::new(out, limits.max_output_bytes),
+            max_output_bytes: limits.max_output_bytes,
             rendered: NamespaceStack::default(),
             in_scope: NamespaceStack::default(),
             open: Vec::new(),
@@ -85,7 +88,17 @@ where
     pub(crate) fn run(mut self, node: NodeId) -> Result<(), Error> {
         let result = self.render(node);
         self.out.flush();
-        result
+        result?;
+        self.check_output()
+    }
+
+    fn check_output(&self) -> Result<(), Error> {
+        if self.out.exceeded {
+            return Err(Error::C14nOutputTooLarge {
+                limit: self.max_output_bytes,
+            });
+        }
+        Ok(())
     }
 
     fn render(&mut self, node: NodeId) -> Result<(), Error> {
@@ -202,6 +215,7 @@ where
                 next = doc.next_sibling(node);
                 continue;
             }
+            self.check_output()?;
             match doc.kind(node) {
                 NodeKind::Element(_) => {
                     self.start_element(node, false)?;
