@@ -17,7 +17,8 @@ pub enum Dialect {
     ///   checks: `emails[type eq "work"].value eq "x"` (research/scim.md §3 #33);
     /// - `$` at the start of attribute names, as in `members[$ref eq "…"]` (RFC 7643 allows
     ///   `$ref`, the RFC 7644 filter ABNF does not; §3 #38);
-    /// - the literals `true`, `false` and `null` in any letter case (`True`, `FALSE`).
+    /// - the literals `true`, `false` and `null` in any letter case (`True`, `FALSE`);
+    /// - tabs, carriage returns and line feeds between tokens (the ABNF has only `SP`).
     Lenient,
 }
 

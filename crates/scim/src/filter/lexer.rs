@@ -38,6 +38,9 @@ pub(crate) struct Token {
 pub(crate) struct Lexer<'a> {
     input: &'a str,
     pos: usize,
+    /// Tabs, CRs and LFs separate tokens too (lenient); otherwise only spaces do, as in the
+    /// RFC 7644 ABNF (`SP`).
+    any_whitespace: bool,
 }
 
 fn is_word_start(b: u8) -> bool {
@@ -49,8 +52,12 @@ fn is_word_byte(b: u8) -> bool {
 }
 
 impl<'a> Lexer<'a> {
-    pub(crate) fn new(input: &'a str) -> Self {
-        Lexer { input, pos: 0 }
+    pub(crate) fn new(input: &'a str, any_whitespace: bool) -> Self {
+        Lexer {
+            input,
+            pos: 0,
+            any_whitespace,
+        }
     }
 
     pub(crate) fn input(&self) -> &'a str {
@@ -68,10 +75,9 @@ impl<'a> Lexer<'a> {
 
     /// The next token; `End` once the input is used up.
     pub(crate) fn next_token(&mut self) -> Result<Token, FilterError> {
-        while self
-            .byte(self.pos)
-            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
+        while self.byte(self.pos).is_some_and(|b| {
+            b == b' ' || (self.any_whitespace && matches!(b, b'\t' | b'\r' | b'\n'))
+        }) {
             self.pos += 1;
         }
         let start = self.pos;

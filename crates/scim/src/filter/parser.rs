@@ -132,7 +132,7 @@ fn parse_path_inner(text: &str, options: &ParseOptions) -> Result<Path, FilterEr
 impl<'a> Parser<'a> {
     fn new(text: &'a str, options: &'a ParseOptions) -> Self {
         Parser {
-            lexer: Lexer::new(text),
+            lexer: Lexer::new(text, options.dialect == Dialect::Lenient),
             peeked: None,
             options,
             depth: 0,
