@@ -42,6 +42,9 @@ pub enum ApiError {
     /// A request that the AWS profile refuses although the RFC allows it.
     #[error("{0}")]
     ProfileRejected(String),
+    /// A request the AWS profile refuses although the RFC allows it (AWS answers 400).
+    #[error("{0}")]
+    Aws(fedkit_scim::profile::aws::Violation),
     /// A member reference names no resource.
     #[error("member {0:?} does not exist")]
     UnknownMember(String),
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::NotModified => "not_modified",
             ApiError::NotImplemented(_) => "not_implemented",
             ApiError::ProfileRejected(_) => "profile_rejected",
+            ApiError::Aws(v) => v.code(),
             ApiError::UnknownMember(_) => "unknown_member",
             ApiError::Store(_) => "store",
         }
@@ -94,7 +98,7 @@ impl ApiError {
             ApiError::Uniqueness(_) => 409,
             ApiError::NotModified => 304,
             ApiError::NotImplemented(_) => 501,
-            ApiError::ProfileRejected(_) | ApiError::UnknownMember(_) => 400,
+            ApiError::ProfileRejected(_) | ApiError::UnknownMember(_) | ApiError::Aws(_) => 400,
             ApiError::Store(_) => 500,
         }
     }
@@ -104,7 +108,7 @@ impl ApiError {
         let scim_type = match self {
             ApiError::Scim(e) => e.scim_type(),
             ApiError::Uniqueness(_) => Some(ScimType::Uniqueness),
-            ApiError::ProfileRejected(_) | ApiError::UnknownMember(_) => {
+            ApiError::ProfileRejected(_) | ApiError::UnknownMember(_) | ApiError::Aws(_) => {
                 Some(ScimType::InvalidValue)
             }
             _ => None,

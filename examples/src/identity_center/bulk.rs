@@ -53,7 +53,10 @@ impl ScimService {
         now: DateTime<Utc>,
     ) -> Result<ScimResponse, ApiError> {
         if self.config.profile == Profile::Aws {
-            return Err(ApiError::NotImplemented("/Bulk is not offered".into()));
+            crate::identity_center::aws_profile::check_operation(
+                fedkit_scim::profile::aws::Operation::Bulk,
+                &self.config,
+            )?;
         }
         if request.body.len() > self.config.max_body_bytes {
             return Err(fedkit_scim::Error::BulkPayloadTooLarge {

@@ -6,6 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fedkit_scim::filter::{AttrTest, CompValue, CompareOp};
+use fedkit_scim::profile::aws::Operation;
 use fedkit_scim::schema::{AttributeHome, AttributeType};
 use fedkit_scim::{Filter, Path, ResourceSchema};
 use serde_json::{Value, json};
@@ -222,8 +223,11 @@ impl ScimService {
     ) -> Result<ScimResponse, ApiError> {
         let config = &self.config;
         let aws = config.profile == Profile::Aws;
-        if aws && body.is_some() {
-            return Err(ApiError::NotImplemented("/.search is not offered".into()));
+        if aws {
+            if body.is_some() {
+                aws_profile::check_operation(Operation::Search, config)?;
+            }
+            aws_profile::check_list(kind, request, config)?;
         }
         let params = Params::from_request(request, body)?;
         let schema = kind_schema(kind);
@@ -238,7 +242,7 @@ impl ScimService {
                 })
             })?;
         if let (true, Some(filter)) = (aws, &parsed) {
-            aws_profile::check_filter(kind, filter)?;
+            aws_profile::check_filter(kind, filter, config)?;
         }
         let bound = parsed
             .as_ref()
@@ -250,9 +254,6 @@ impl ScimService {
                 })
             })?;
         let sort = match params.sort_by.as_deref() {
-            Some(_) if aws => {
-                return Err(ApiError::ProfileRejected("sorting is not supported".into()));
-            }
             Some(by) => Some(sort_key(
                 by,
                 params.sort_order.as_deref(),
@@ -264,12 +265,6 @@ impl ScimService {
         let max = config.max_count;
         let count = match params.count {
             None => max,
-            Some(c) if aws && !(1..=100).contains(&c) => {
-                return Err(ApiError::Scim(fedkit_scim::Error::InvalidCount {
-                    count: c,
-                    max: 100,
-                }));
-            }
             Some(c) => u64::try_from(c.max(0)).unwrap_or(0).min(max),
         };
         let cursor_mode = params.cursor.is_some();
@@ -370,7 +365,7 @@ impl ScimService {
         body: &Value,
     ) -> Result<ScimResponse, ApiError> {
         if self.config.profile == Profile::Aws {
-            return Err(ApiError::NotImplemented("/.search is not offered".into()));
+            aws_profile::check_operation(Operation::Search, &self.config)?;
         }
         let params = Params::from_request(request, Some(body))?;
         if params.cursor.is_some() {

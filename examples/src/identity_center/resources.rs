@@ -285,7 +285,10 @@ impl ScimService {
     ) -> Result<ScimResponse, ApiError> {
         if self.config.profile == Profile::Aws {
             if kind == ResourceKind::Group {
-                return Err(ApiError::MethodNotAllowed("PUT".into()));
+                aws_profile::check_operation(
+                    fedkit_scim::profile::aws::Operation::PutGroup,
+                    &self.config,
+                )?;
             }
             aws_profile::check_resource(kind, body, &self.config)?;
         }

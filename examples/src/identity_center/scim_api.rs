@@ -2,9 +2,9 @@
 //! authentication, media types and the error body. Resource operations are in `resources`,
 //! lists in `list`, Bulk in `bulk`.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use fedkit_scim::ResourceSchema;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::identity_center::api_error::ApiError;
 use crate::identity_center::config::{Profile, ServiceConfig};
@@ -120,18 +120,7 @@ impl ScimService {
         let scim = error.to_scim_error();
         let body = match self.config.profile {
             Profile::Full => scim.to_json(),
-            Profile::Aws => {
-                let mut request_id = [0u8; 16];
-                let _ = getrandom::fill(&mut request_id);
-                json!({
-                    "schema": [fedkit_scim::error::ERROR_SCHEMA],
-                    "schemas": [fedkit_scim::error::ERROR_SCHEMA],
-                    "detail": aws_detail(error),
-                    "status": scim.status.to_string(),
-                    "exceptionRequestId": request_id.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-                    "timeStamp": now.to_rfc3339_opts(SecondsFormat::Millis, true),
-                })
-            }
+            Profile::Aws => crate::identity_center::aws_profile::error_body(error, now),
         };
         ScimResponse::json(scim.status, body)
     }
@@ -258,13 +247,5 @@ fn resource_kind(collection: &str) -> Option<ResourceKind> {
         "Users" => Some(ResourceKind::User),
         "Groups" => Some(ResourceKind::Group),
         _ => None,
-    }
-}
-
-/// AWS's generic texts where it has one (research/scim.md §1.7).
-fn aws_detail(error: &ApiError) -> String {
-    match error.status() {
-        400 => "Request is unparsable, syntactically incorrect, or violates schema.".to_owned(),
-        _ => error.to_string(),
     }
 }
