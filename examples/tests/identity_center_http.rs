@@ -471,3 +471,92 @@ fn sigkill_during_writes_keeps_every_acknowledged_write() {
         );
     }
 }
+
+#[test]
+fn aws_profile_behaves_as_aws_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = start(dir.path(), None, &["--scim-profile", "aws"]);
+    // research/scim.md §1.5: AWS requires displayName and both name parts.
+    let (status, body) = server.call(
+        "POST",
+        "/Users",
+        Some(&json!({"schemas": [USER], "userName": "nameless"})),
+    );
+    assert_eq!(status, 400);
+    // §1.7: AWS's error body: schema and schemas, string status, request id, time, no scimType.
+    assert_eq!(
+        body["schema"],
+        "urn:ietf:params:scim:api:messages:2.0:Error"
+    );
+    assert_eq!(body["status"], "400");
+    assert_eq!(
+        body["detail"],
+        "Request is unparsable, syntactically incorrect, or violates schema."
+    );
+    assert!(
+        body["exceptionRequestId"].is_string() && body["timeStamp"].is_string(),
+        "{body}"
+    );
+    assert!(body.get("scimType").is_none(), "{body}");
+    let (status, created) = server.call("POST", "/Users", Some(&user("awsuser")));
+    assert_eq!(status, 201, "{created}");
+    // §1.3: eq only; §1.4: count 1..=100, no sort.
+    let (status, _) = server.call("GET", "/Users?filter=userName%20sw%20%22aws%22", None);
+    assert_eq!(status, 400);
+    let (status, _) = server.call("GET", "/Users?count=101", None);
+    assert_eq!(status, 400);
+    let (status, _) = server.call("GET", "/Users?sortBy=userName", None);
+    assert_eq!(status, 400);
+    let (status, list) = server.call("GET", "/Users?filter=userName%20eq%20%22AWSUSER%22", None);
+    assert_eq!(
+        (status, list["totalResults"].clone()),
+        (200, json!(1)),
+        "{list}"
+    );
+    // §1.2: no group PUT, no Bulk; §1.3: groups come back without members.
+    let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops",
+                       "members": [{"value": created["id"]}]});
+    let (status, group) = server.call("POST", "/Groups", Some(&group));
+    assert_eq!(status, 201, "{group}");
+    assert!(group.get("members").is_none(), "{group}");
+    let gid = group["id"].as_str().expect("gid");
+    let (status, _) = server.call("PUT", &format!("/Groups/{gid}"), Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops"})));
+    assert_eq!(status, 400);
+    let (status, _) = server.call("POST", "/Bulk", Some(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []})));
+    assert_eq!(status, 400);
+    // §1.6: replacing all members is refused.
+    let replace = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "members", "value": []}]});
+    let (status, _) = server.call("PATCH", &format!("/Groups/{gid}"), Some(&replace));
+    assert_eq!(status, 400);
+    // A second group of the same name is a conflict in AWS.
+    let (status, _) = server.call("POST", "/Groups", Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "ops"})));
+    assert_eq!(status, 409);
+}
+
+#[test]
+fn bulk_resolves_bulk_ids_and_stops_on_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = start(dir.path(), None, &[]);
+    // RFC 7644 §3.7.2: a group created in the same request references the user by bulkId.
+    let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "failOnErrors": 1, "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "u1", "data": user("bulkuser")},
+        {"method": "POST", "path": "/Groups", "bulkId": "g1", "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Bulk", "members": [{"value": "bulkId:u1"}]}},
+        {"method": "POST", "path": "/Users", "bulkId": "u2", "data": user("BULKUSER")},
+        {"method": "POST", "path": "/Users", "bulkId": "u3", "data": user("never-run")}]});
+    let (status, body) = server.call("POST", "/Bulk", Some(&bulk));
+    assert_eq!(status, 200, "{body}");
+    let ops = body["Operations"].as_array().expect("ops");
+    let statuses: Vec<&str> = ops
+        .iter()
+        .map(|o| o["status"].as_str().unwrap_or_default())
+        .collect();
+    // The third collides (409) and failOnErrors=1 stops the run before the fourth.
+    assert_eq!(statuses, vec!["201", "201", "409"], "{body}");
+    let (_, users) = server.call("GET", "/Users?filter=userName%20eq%20%22bulkuser%22", None);
+    let uid = users["Resources"][0]["id"].as_str().expect("uid");
+    assert_eq!(users["Resources"][0]["groups"][0]["display"], "Bulk");
+    let (_, none) = server.call("GET", "/Users?filter=userName%20eq%20%22never-run%22", None);
+    assert_eq!(none["totalResults"], 0);
+    assert!(!uid.is_empty());
+}
