@@ -78,3 +78,106 @@ proptest! {
         }
     }
 }
+
+/// Arbitrary JSON values, a few levels deep.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "[a-zA-Z0-9 @.:\\[\\]\"$_-]{0,12}".prop_map(Value::String),
+        prop_oneof![Just("True"), Just("False"), Just("work"), Just("u1")].prop_map(|s| json!(s)),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(attribute_name(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn attribute_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("value".to_owned()),
+        Just("type".to_owned()),
+        Just("primary".to_owned()),
+        Just("display".to_owned()),
+        Just("displayName".to_owned()),
+        Just("active".to_owned()),
+        Just("userName".to_owned()),
+        Just("name.givenName".to_owned()),
+        Just("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User".to_owned()),
+        Just("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager".to_owned()),
+        "[a-zA-Z$][a-zA-Z0-9._:-]{0,10}",
+    ]
+}
+
+fn path_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        attribute_name(),
+        Just("emails[type eq \"work\"].value".to_owned()),
+        Just("members[value eq \"u1\"]".to_owned()),
+        Just("emails[primary eq true]".to_owned()),
+        Just("name[givenName pr]".to_owned()),
+        "[a-zA-Z\\[\\]\". =:()$-]{0,24}",
+    ]
+}
+
+fn operation() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![
+            Just("add"),
+            Just("remove"),
+            Just("replace"),
+            Just("Add"),
+            Just("x")
+        ],
+        proptest::option::of(path_text()),
+        proptest::option::of(json_value()),
+    )
+        .prop_map(|(op, path, value)| {
+            let mut fields = serde_json::Map::new();
+            fields.insert("op".to_owned(), json!(op));
+            if let Some(path) = path {
+                fields.insert("path".to_owned(), json!(path));
+            }
+            if let Some(value) = value {
+                fields.insert("value".to_owned(), value);
+            }
+            Value::Object(fields)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    /// A stable stand-in for the patch_apply fuzz target: generated bodies in both dialects
+    /// never panic, never change the input, and a success keeps userName and one primary.
+    #[test]
+    fn arbitrary_operations_are_safe(ops in proptest::collection::vec(operation(), 1..5)) {
+        use fedkit_scim::Dialect;
+        use fedkit_scim::normalize::normalize_patch;
+        let user = user();
+        let schema = ResourceSchema::users();
+        let body = json!({"schemas": [PATCH_OP_SCHEMA], "Operations": ops});
+        for dialect in [Dialect::Strict, Dialect::Lenient] {
+            let options = PatchOptions { dialect, ..PatchOptions::default() };
+            let body = match dialect {
+                Dialect::Lenient => normalize_patch(&body, schema).body,
+                _ => body.clone(),
+            };
+            let before = user.clone();
+            let result = PatchRequest::parse(&body, &options).and_then(|p| p.apply(&user, schema, &options));
+            prop_assert_eq!(&user, &before);
+            match result {
+                Ok(out) => {
+                    prop_assert!(out.resource["userName"].is_string());
+                    let primaries = out.resource["emails"].as_array()
+                        .map_or(0, |e| e.iter().filter(|v| v["primary"] == json!(true)).count());
+                    prop_assert!(primaries <= 1);
+                }
+                Err(e) => prop_assert!((400..500).contains(&e.status())),
+            }
+        }
+    }
+}
