@@ -51,6 +51,9 @@ fn fixture(name: &str) -> &'static [u8] {
         "valid-no-key-info.xml" => include_bytes!("data/dsig/valid-no-key-info.xml"),
         "valid-rsa-b.xml" => include_bytes!("data/dsig/valid-rsa-b.xml"),
         "valid-rsa-sha256.xml" => include_bytes!("data/dsig/valid-rsa-sha256.xml"),
+        "valid-two-certs-in-key-info.xml" => {
+            include_bytes!("data/dsig/valid-two-certs-in-key-info.xml")
+        }
         "xpath-transform.xml" => include_bytes!("data/dsig/xpath-transform.xml"),
         "xpointer-uri.xml" => include_bytes!("data/dsig/xpointer-uri.xml"),
         "xslt-transform.xml" => include_bytes!("data/dsig/xslt-transform.xml"),
@@ -230,6 +233,7 @@ fn every_fixture_is_in_the_table() {
         "valid-no-key-info.xml",
         "valid-rsa-b.xml",
         "valid-rsa-sha256.xml",
+        "valid-two-certs-in-key-info.xml",
         "xpath-transform.xml",
         "xpointer-uri.xml",
         "xslt-transform.xml",

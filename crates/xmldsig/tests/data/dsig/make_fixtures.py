@@ -119,6 +119,12 @@ def resign_rsa_a(doc):
     return doc.replace(old, wrap(value))
 
 
+# KeyInfo outside SignedInfo may carry several certificates (a chain, or junk): put rsa-b's
+# before rsa-a's. Trusting rsa-a selects rsa-a; trusting only rsa-b selects rsa-b, which fails.
+cert_b = "".join(l for l in open("rsa-b.cert.pem").read().splitlines() if not l.startswith("-----"))
+write("valid-two-certs-in-key-info.xml",
+      valid.replace("<ds:X509Data><ds:X509Certificate>", f"<ds:X509Data><ds:X509Certificate>{cert_b}</ds:X509Certificate><ds:X509Certificate>", 1))
+
 write("valid-base64-whitespace.xml", resign_rsa_a(valid.replace(digest_value, wrap(digest_value))))
 write("two-signed-info.xml", valid.replace(signed_info, signed_info + signed_info))
 write("two-references.xml", valid.replace(reference, reference + reference))
