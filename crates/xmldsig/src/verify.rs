@@ -116,6 +116,23 @@ impl<'t> Verifier<'t> {
         self.verify_shape(doc, signature, Shape::Enveloped { signed }, now)
     }
 
+    /// [`verify_enveloped`](Self::verify_enveloped) of the element whose ID is `id` (fails with
+    /// `reference_not_found` when no element has it).
+    pub fn verify_enveloped_id<'d>(
+        &self,
+        doc: &'d Document,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Verified<'d>, Error> {
+        let signed = doc
+            .element_by_id(id)
+            .ok_or_else(|| Error::ReferenceNotFound {
+                path: doc.path(doc.root()),
+                id: id.chars().take(200).collect(),
+            })?;
+        self.verify_enveloped(doc, signed, now)
+    }
+
     /// Verifies one `ds:Signature` element wherever it is, and returns what it covers: its
     /// parent (an enveloped signature, which needs the enveloped-signature transform) or one of
     /// its own `ds:Object` children (an enveloping signature). Still one Reference, same-document

@@ -274,3 +274,24 @@ fn empty_trust_set_is_a_caller_error() {
         .expect_err("nothing trusted");
     assert_eq!(err.code(), "no_trusted_keys");
 }
+
+#[test]
+fn verify_by_id_finds_the_element_or_says_so() {
+    let doc = Document::parse(fixture("valid-rsa-sha256.xml")).expect("parses");
+    let trust = trust(&["rsa-a".to_owned()]);
+    let policy = VerifyPolicy::default();
+    let verifier = Verifier::new(&trust, &policy, default_provider());
+    let verified = verifier
+        .verify_enveloped_id(&doc, "_assert1", now())
+        .expect("verifies");
+    assert_eq!(verified.element(), first_assertion(&doc));
+    let missing = verifier
+        .verify_enveloped_id(&doc, "_nope", now())
+        .expect_err("no such ID");
+    assert_eq!(missing.code(), "reference_not_found");
+    // The Response has an ID but no signature of its own.
+    let unsigned = verifier
+        .verify_enveloped_id(&doc, "_resp1", now())
+        .expect_err("unsigned");
+    assert_eq!(unsigned.code(), "signature_not_found");
+}
