@@ -11,8 +11,8 @@ use super::{PatchOpKind, PatchOptions, PatchOutcome, PatchRequest, ReplaceNoMatc
 use crate::error::Error;
 use crate::filter::{AttrTest, BoundFilter, CompValue, CompareOp, Filter};
 use crate::resource::{
-    ValidationOptions, check_required, check_single, check_value, declare_extensions, get_ci,
-    is_primary, is_unassigned, key_ci, same_value,
+    ValidationOptions, check_required, check_schemas, check_single, check_value,
+    declare_extensions, get_ci, is_primary, is_unassigned, key_ci, same_value,
 };
 use crate::schema::{AttributeDef, AttributeHome, AttributeType, Mutability, ResourceSchema};
 
@@ -99,6 +99,10 @@ pub(super) fn apply(
         }
     }
     declare_extensions(&mut work, schema);
+    // A patch that changed `schemas` itself must leave it valid (core listed, URNs known).
+    if get_ci(&work, "schemas") != get_ci(original, "schemas") {
+        check_schemas(&work, schema)?;
+    }
     check_required(&work, schema)?;
     let patched = Value::Object(work);
     let changed = &patched != resource;
