@@ -537,11 +537,12 @@ fn aws_profile_behaves_as_aws_documents() {
 fn bulk_resolves_bulk_ids_and_stops_on_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = start(dir.path(), None, &[]);
-    // RFC 7644 §3.7.2: a group created in the same request references the user by bulkId.
+    // RFC 7644 §3.7.2: a group references, by bulkId, a user that a later operation creates;
+    // the user is created first.
     let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "failOnErrors": 1, "Operations": [
-        {"method": "POST", "path": "/Users", "bulkId": "u1", "data": user("bulkuser")},
         {"method": "POST", "path": "/Groups", "bulkId": "g1", "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
             "displayName": "Bulk", "members": [{"value": "bulkId:u1"}]}},
+        {"method": "POST", "path": "/Users", "bulkId": "u1", "data": user("bulkuser")},
         {"method": "POST", "path": "/Users", "bulkId": "u2", "data": user("BULKUSER")},
         {"method": "POST", "path": "/Users", "bulkId": "u3", "data": user("never-run")}]});
     let (status, body) = server.call("POST", "/Bulk", Some(&bulk));
@@ -553,6 +554,7 @@ fn bulk_resolves_bulk_ids_and_stops_on_errors() {
         .collect();
     // The third collides (409) and failOnErrors=1 stops the run before the fourth.
     assert_eq!(statuses, vec!["201", "201", "409"], "{body}");
+    assert_eq!(ops[0]["bulkId"], "u1", "{body}");
     let (_, users) = server.call("GET", "/Users?filter=userName%20eq%20%22bulkuser%22", None);
     let uid = users["Resources"][0]["id"].as_str().expect("uid");
     assert_eq!(users["Resources"][0]["groups"][0]["display"], "Bulk");

@@ -1,50 +1,24 @@
-//! POST /Bulk (RFC 7644 §3.7): operations run in order, each one its own transaction (Bulk is
-//! not atomic in SCIM), `bulkId:` references replaced by the ids the operations created, and
-//! `failOnErrors` stopping the run after that many failures.
+//! POST /Bulk (RFC 7644 §3.7) on fedkit-scim's Bulk model: [`BulkRequest::parse`] checks the
+//! limits and bulkIds, [`BulkRequest::execution_order`] orders operations after the POSTs they
+//! reference (cycles are 409), and `bulkId:` references are resolved with the ids the earlier
+//! operations created. Each operation is its own transaction (Bulk is not atomic in SCIM), and
+//! `failOnErrors` stops the run after that many failures.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use fedkit_scim::bulk::{
+    BulkLimits, BulkMethod, BulkOperation, BulkOperationResult, BulkRequest, BulkResponse,
+    resolve_bulk_ids, resolve_bulk_path,
+};
+use fedkit_scim::profile::aws::Operation;
+use serde_json::Value;
 
 use crate::identity_center::api_error::ApiError;
+use crate::identity_center::aws_profile;
 use crate::identity_center::config::Profile;
 use crate::identity_center::scim_api::{ScimRequest, ScimResponse, ScimService};
 use crate::identity_center::store::ResourceKind;
-
-const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
-
-/// Replaces every string `bulkId:<id>` with the created id; the first unknown reference fails.
-fn resolve(value: &Value, ids: &Map<String, Value>) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(s) => match s.strip_prefix("bulkId:") {
-            Some(bulk_id) => ids
-                .get(bulk_id)
-                .cloned()
-                .ok_or_else(|| bulk_id.to_owned())?,
-            None => value.clone(),
-        },
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| resolve(v, ids))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), resolve(v, ids)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
-fn field<'a>(op: &'a Value, key: &str) -> Option<&'a Value> {
-    op.as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
-}
 
 impl ScimService {
     pub(crate) fn bulk(
@@ -53,135 +27,79 @@ impl ScimService {
         now: DateTime<Utc>,
     ) -> Result<ScimResponse, ApiError> {
         if self.config.profile == Profile::Aws {
-            crate::identity_center::aws_profile::check_operation(
-                fedkit_scim::profile::aws::Operation::Bulk,
-                &self.config,
-            )?;
+            aws_profile::check_operation(Operation::Bulk, &self.config)?;
         }
-        if request.body.len() > self.config.max_body_bytes {
-            return Err(fedkit_scim::Error::BulkPayloadTooLarge {
-                limit: self.config.max_body_bytes,
-            }
-            .into());
-        }
-        let body = self.json_body(request)?;
-        let listed = field(&body, "schemas")
-            .and_then(Value::as_array)
-            .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(BULK_REQUEST)));
-        if !listed {
-            return Err(fedkit_scim::Error::MessageSchemaMissing {
-                expected: BULK_REQUEST,
-            }
-            .into());
-        }
-        let operations = field(&body, "Operations")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                ApiError::Scim(fedkit_scim::Error::InvalidSyntax {
-                    detail: "Operations must be an array".into(),
-                })
-            })?;
-        if operations.len() > self.config.max_bulk_operations {
-            return Err(fedkit_scim::Error::BulkTooManyOperations {
-                limit: self.config.max_bulk_operations,
-            }
-            .into());
-        }
-        let fail_on_errors = field(&body, "failOnErrors").and_then(Value::as_u64);
-        let mut seen = std::collections::HashSet::new();
-        for op in operations {
-            let method = field(op, "method")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_ascii_uppercase();
-            if !matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") {
-                return Err(fedkit_scim::Error::BulkInvalidMethod { method }.into());
-            }
-            let bulk_id = field(op, "bulkId").and_then(Value::as_str);
-            if method == "POST"
-                && bulk_id.is_none_or(|b| b.is_empty() || !seen.insert(b.to_owned()))
-            {
-                return Err(fedkit_scim::Error::BulkIdInvalid {
-                    bulk_id: bulk_id.unwrap_or_default().to_owned(),
-                }
-                .into());
-            }
-        }
-        let mut ids = Map::new();
-        let mut results = Vec::new();
-        let mut errors = 0u64;
-        for op in operations {
-            if fail_on_errors.is_some_and(|limit| errors >= limit) {
+        // Media type and JSON first, so those failures keep their own statuses (415, 400).
+        self.json_body(request)?;
+        let limits = BulkLimits {
+            max_operations: self.config.max_bulk_operations,
+            max_payload_size: self.config.max_body_bytes,
+        };
+        let bulk = BulkRequest::parse(&request.body, &limits)?;
+        let order = bulk.execution_order()?;
+        let mut created: HashMap<String, String> = HashMap::new();
+        let mut response = BulkResponse::default();
+        let mut errors = 0u32;
+        for index in order {
+            if bulk.should_stop(errors) {
                 break;
             }
-            let method = field(op, "method")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_ascii_uppercase();
-            let bulk_id = field(op, "bulkId")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let outcome = self.bulk_operation(op, &method, &ids, now);
-            let mut result = json!({"method": method});
-            if let Some(b) = &bulk_id {
-                result["bulkId"] = json!(b);
-            }
-            match outcome {
-                Ok((response, created)) => {
-                    if let (Some(b), Some(id)) = (&bulk_id, created) {
-                        ids.insert(b.clone(), Value::String(id));
+            let Some(op) = bulk.operations.get(index) else {
+                continue;
+            };
+            let mut result = BulkOperationResult {
+                location: None,
+                method: op.method,
+                bulk_id: op.bulk_id.clone(),
+                version: None,
+                status: String::new(),
+                response: None,
+            };
+            match self.bulk_operation(op, &created, now) {
+                Ok((answer, new_id)) => {
+                    if let (Some(bulk_id), Some(id)) = (&op.bulk_id, new_id) {
+                        created.insert(bulk_id.clone(), id);
                     }
-                    result["status"] = json!(response.status.to_string());
-                    if let Some(location) = response.location.clone().or_else(|| {
-                        response
+                    result.status = answer.status.to_string();
+                    result.location = answer.location.clone().or_else(|| {
+                        answer
                             .body
                             .as_ref()
                             .and_then(|b| b.get("meta"))
                             .and_then(|m| m.get("location"))
                             .and_then(Value::as_str)
                             .map(str::to_owned)
-                    }) {
-                        result["location"] = json!(location);
-                    }
-                    if let Some(etag) = response.etag {
-                        result["version"] = json!(etag);
-                    }
+                    });
+                    result.version = answer.etag;
                 }
                 Err(error) => {
                     errors += 1;
-                    let response = self.error_response(&error, now);
-                    result["status"] = json!(response.status.to_string());
-                    result["response"] = response.body.unwrap_or(Value::Null);
+                    let answer = self.error_response(&error, now);
+                    result.status = answer.status.to_string();
+                    result.response = answer.body;
                 }
             }
-            results.push(result);
+            response.operations.push(result);
         }
-        Ok(ScimResponse::json(
-            200,
-            json!({"schemas": [BULK_RESPONSE], "Operations": results}),
-        ))
+        let body = serde_json::to_value(&response).map_err(|e| ApiError::Store(e.to_string()))?;
+        Ok(ScimResponse::json(200, body))
     }
 
     fn bulk_operation(
         &self,
-        op: &Value,
-        method: &str,
-        ids: &Map<String, Value>,
+        op: &BulkOperation,
+        created: &HashMap<String, String>,
         now: DateTime<Utc>,
     ) -> Result<(ScimResponse, Option<String>), ApiError> {
-        let unresolved =
-            |bulk_id: String| ApiError::Scim(fedkit_scim::Error::BulkIdUnresolved { bulk_id });
-        let path = field(op, "path")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let path = match resolve(&Value::String(path.to_owned()), ids).map_err(unresolved)? {
-            Value::String(s) => s,
-            _ => path.to_owned(),
+        let path = resolve_bulk_path(&op.path, created)?;
+        let data = match &op.data {
+            Some(data) => {
+                let mut data = data.clone();
+                resolve_bulk_ids(&mut data, created)?;
+                Some(data)
+            }
+            None => None,
         };
-        let data = field(op, "data")
-            .map(|d| resolve(d, ids))
-            .transpose()
-            .map_err(unresolved)?;
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let kind = match segments.first() {
             Some(&"Users") => ResourceKind::User,
@@ -189,29 +107,26 @@ impl ScimService {
             _ => return Err(ApiError::NotFound(format!("bulk path {path}"))),
         };
         let sub = ScimRequest {
-            method: method.to_owned(),
             path: path.clone(),
-            if_match: field(op, "version")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            if_match: op.version.clone(),
             ..ScimRequest::default()
         };
         let data = || {
             data.clone().ok_or_else(|| {
                 ApiError::Scim(fedkit_scim::Error::InvalidSyntax {
-                    detail: "bulk operation needs data".into(),
+                    detail: "this bulk operation needs data".into(),
                 })
             })
         };
-        match (method, segments.get(1)) {
-            ("POST", None) => {
+        match (op.method, segments.get(1)) {
+            (BulkMethod::Post, None) => {
                 let (response, id) = self.create_resource(kind, &data()?, &sub, now)?;
                 Ok((response, Some(id)))
             }
-            ("PUT", Some(id)) => Ok((self.replace(kind, id, &data()?, &sub, now)?, None)),
-            ("PATCH", Some(id)) => Ok((self.patch(kind, id, &data()?, &sub, now)?, None)),
-            ("DELETE", Some(id)) => Ok((self.delete(kind, id, &sub, now)?, None)),
-            _ => Err(ApiError::MethodNotAllowed(method.to_owned())),
+            (BulkMethod::Put, Some(id)) => Ok((self.replace(kind, id, &data()?, &sub, now)?, None)),
+            (BulkMethod::Patch, Some(id)) => Ok((self.patch(kind, id, &data()?, &sub, now)?, None)),
+            (BulkMethod::Delete, Some(id)) => Ok((self.delete(kind, id, &sub, now)?, None)),
+            (method, _) => Err(ApiError::MethodNotAllowed(format!("{method:?}"))),
         }
     }
 }
