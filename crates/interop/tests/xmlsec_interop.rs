@@ -313,3 +313,55 @@ fn changing_any_signed_byte_is_rejected_by_both() {
         );
     }
 }
+
+#[test]
+fn our_ecdsa_p256_signature_verifies_in_xmlsec1() {
+    // ECDSA values are r || s (XML-DSig 1.1 §6.4.3), which libxmlsec1 reads the same way.
+    const EC_KEY: &str = include_str!("../../xmldsig/tests/data/dsig/ec.key.pem");
+    const EC_CERT: &str = include_str!("../../xmldsig/tests/data/dsig/ec.cert.pem");
+    const EC_CERT_PATH: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../xmldsig/tests/data/dsig/ec.cert.pem"
+    );
+    let provider = default_provider();
+    let key = PrivateKey::from_pem(EC_KEY).expect("EC key");
+    let signing = provider.signing_key(&key).expect("signing key");
+    let mut doc = Document::parse(DOCUMENTS[0].1.replace("{SIG}", "").as_bytes()).expect("parses");
+    let target = assertion(&doc);
+    let options = SignOptions {
+        algorithm: fedkit_certs::SignatureAlgorithm::EcdsaP256Sha256,
+        certificate: Some(Certificate::parse(EC_CERT).expect("cert")),
+        ..SignOptions::default()
+    };
+    sign_enveloped(
+        &mut doc,
+        target,
+        signing.as_ref(),
+        &options,
+        provider,
+        &mut CountingRng(5),
+    )
+    .expect("signs");
+    let signed = doc.to_xml();
+    let verify = |xml: &str| {
+        let (ok, out) = xmlsec1(
+            &[
+                "--verify",
+                "--pubkey-cert-pem",
+                EC_CERT_PATH,
+                "--enabled-key-data",
+                "key-name",
+            ],
+            xml,
+        );
+        ok && out.contains("OK")
+    };
+    assert!(
+        verify(&signed),
+        "xmlsec1 refuses our ECDSA signature:\n{signed}"
+    );
+    assert!(
+        !verify(&tamper(&signed)),
+        "xmlsec1 accepts a tampered ECDSA document"
+    );
+}
