@@ -98,8 +98,9 @@ impl Document {
 
     /// Parses `input` within `limits`.
     pub fn parse_with(input: &[u8], limits: &Limits) -> Result<Document, Error> {
-        // Spans are u32; the buffer never outgrows the input while parsing.
-        let ceiling = limits.max_bytes.min(u32::MAX as usize - 1);
+        // Spans are u32 offsets into a buffer that holds the input and, at most, a normalised
+        // copy of every part of it: half the u32 range keeps every offset exact.
+        let ceiling = limits.max_bytes.min(u32::MAX as usize / 2 - 64);
         if input.len() > ceiling {
             return Err(Error::TooLarge {
                 limit: ceiling,
@@ -878,15 +879,30 @@ impl<'i> Builder<'i> {
         id
     }
 
-    fn intern_uri(&mut self, value: Span) -> u32 {
+    /// The namespace index of the URI at `value`, or `None` if it is new and not an absolute
+    /// URI (checked once per distinct URI).
+    fn intern_uri(&mut self, value: Span) -> Option<u32> {
         let uri = self.doc.str_of(value);
-        if let Some(index) = self.uris.get(uri) {
-            return *index;
+        // A document uses a handful of namespaces: comparing beats hashing until it does not.
+        let known = if self.doc.namespaces.len() <= 8 {
+            self.doc
+                .namespaces
+                .iter()
+                .position(|span| self.doc.str_of(*span) == uri)
+                .map(|i| i as u32)
+        } else {
+            self.uris.get(uri).copied()
+        };
+        if known.is_some() {
+            return known;
+        }
+        if !is_absolute_uri(uri) {
+            return None;
         }
         let index = self.doc.namespaces.len() as u32;
         self.uris.insert(uri.into(), index);
         self.doc.namespaces.push(value);
-        index
+        Some(index)
     }
 
     /// Binds the `xmlns` attributes among `self.attributes` and removes them from it.
@@ -950,12 +966,6 @@ impl<'i> Builder<'i> {
                 at: self.at(at),
             });
         }
-        if !is_empty && !is_absolute_uri(self.doc.str_of(attribute.value)) {
-            return Err(Error::InvalidNamespaceUri {
-                uri: self.doc.str_of(attribute.value).to_owned(),
-                at: self.at(at),
-            });
-        }
         let prefix_id = match prefix {
             Some(p) => self.intern_prefix(p),
             None => DEFAULT_PREFIX,
@@ -971,6 +981,10 @@ impl<'i> Builder<'i> {
             NONE
         } else {
             self.intern_uri(attribute.value)
+                .ok_or_else(|| Error::InvalidNamespaceUri {
+                    uri: self.doc.str_of(attribute.value).to_owned(),
+                    at: self.at(at),
+                })?
         };
         let previous = self
             .bindings
