@@ -338,10 +338,45 @@ fn okta_provisioning_replay() {
     replay(include_str!("data/identity_center/okta.json"));
 }
 
+/// A fresh PostgreSQL database on the server `FEDKIT_TEST_POSTGRES_URL` names, or None when it
+/// is not set. Set but unusable fails the test.
+fn fresh_postgres() -> Option<String> {
+    let url = std::env::var("FEDKIT_TEST_POSTGRES_URL").ok()?;
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("FEDKIT_TEST_POSTGRES_URL is set but unreachable: {e}"));
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).expect("rng");
+    let name: String = std::iter::once("ic_".to_owned())
+        .chain(b.iter().map(|x| format!("{x:02x}")))
+        .collect();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
+}
+
 #[test]
 fn if_match_race_has_exactly_one_winner() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = Arc::new(start(dir.path(), None, &[]));
+    if_match_race(Arc::new(start(dir.path(), None, &[])));
+}
+
+#[test]
+fn concurrency_on_postgres() {
+    let Some(url) = fresh_postgres() else {
+        eprintln!("FEDKIT_TEST_POSTGRES_URL not set: PostgreSQL concurrency not run here");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Arc::new(start(dir.path(), None, &["--database", &url]));
+    if_match_race(Arc::clone(&server));
+    let Some(url) = fresh_postgres() else { return };
+    colliding_usernames(Arc::new(start(dir.path(), None, &["--database", &url])));
+}
+
+/// Two clients PATCH one user with the same If-Match: one 200, one 412, nothing lost.
+fn if_match_race(server: Arc<Server>) {
     let (_, created) = server.call("POST", "/Users", Some(&user("race")));
     let id = created["id"].as_str().expect("id").to_owned();
     let version = created["meta"]["version"]
@@ -373,7 +408,11 @@ fn if_match_race_has_exactly_one_winner() {
 #[test]
 fn colliding_usernames_from_eight_clients_have_one_winner_each() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = Arc::new(start(dir.path(), None, &[]));
+    colliding_usernames(Arc::new(start(dir.path(), None, &[])));
+}
+
+/// Eight clients create the same five userNames (in two letter cases) at once.
+fn colliding_usernames(server: Arc<Server>) {
     let barrier = Arc::new(Barrier::new(8));
     let handles: Vec<_> = (0..8)
         .map(|client_no| {
