@@ -86,6 +86,8 @@ struct Builder<'i> {
     uris: FnvMap<Box<str>, u32>,
     declarations_total: usize,
     seen_root: bool,
+    /// The qualified name of the start tag being read, for error paths.
+    opening: Option<&'i str>,
 }
 
 impl Document {
@@ -182,19 +184,22 @@ impl<'i> Builder<'i> {
             uris,
             declarations_total: 0,
             seen_root: false,
+            opening: None,
         }
     }
 
     /// Where we are, for an error at `offset`.
     fn at(&self, offset: usize) -> Location {
-        Location {
-            offset,
-            path: self
-                .stack
-                .last()
-                .map(|open| self.doc.path(NodeId(open.node)))
-                .unwrap_or_default(),
+        let mut path = self
+            .stack
+            .last()
+            .map(|open| self.doc.path(NodeId(open.node)))
+            .unwrap_or_default();
+        if let Some(qname) = self.opening {
+            path.push('/');
+            path.push_str(qname);
         }
+        Location { offset, path }
     }
 
     fn malformed(&self, reason: &'static str, offset: usize) -> Error {
@@ -634,6 +639,21 @@ impl<'i> Builder<'i> {
         }
         let qname = content.get(..name_len).unwrap_or("");
         let rest = content.get(name_len..).unwrap_or("");
+        self.opening = Some(qname);
+        let result = self.open_element(qname, rest, content_offset, name_len, start, empty);
+        self.opening = None;
+        result
+    }
+
+    fn open_element(
+        &mut self,
+        qname: &'i str,
+        rest: &'i str,
+        content_offset: u32,
+        name_len: usize,
+        start: usize,
+        empty: bool,
+    ) -> Result<(), Error> {
         let (prefix, local) = split_qname(qname).ok_or_else(|| Error::InvalidQName {
             name: qname.to_owned(),
             at: self.at(start),

@@ -214,7 +214,7 @@ fn duplicate_attributes_are_found_among_many() {
             name: "a17".to_owned(),
             at: fedkit_xml::Location {
                 offset: many("").len() - 1,
-                path: String::new(),
+                path: "/r".to_owned(),
             },
         }
     );

@@ -184,6 +184,16 @@ fn errors_carry_offset_and_path() {
 }
 
 #[test]
+fn errors_in_a_start_tag_name_the_element_being_opened() {
+    let err = Document::parse(br#"<a><b x="1" p:y="2"/></a>"#).unwrap_err();
+    assert_eq!(err.code(), "unbound_prefix");
+    let at = err.location().expect("located");
+    assert_eq!((at.offset, at.path.as_str()), (12, "/a/b"));
+    let err = Document::parse(br#"<a/><b/>"#).unwrap_err();
+    assert_eq!(err.location().map(|l| l.path.as_str()), Some(""));
+}
+
+#[test]
 fn source_offsets_are_byte_positions() {
     let xml = "<r>\u{e9}<a/><!--c--><?p d?></r>";
     let doc = Document::parse(xml.as_bytes()).expect("parses");
