@@ -8,7 +8,8 @@
 //! - pathless values with dotted keys (`name.givenName`, §3 #6–7) or URN-qualified keys
 //!   (`urn:…:enterprise:2.0:User:department`, §3 #9) → one operation with that path per key;
 //! - `remove` of a multi-valued attribute with a list of values (`members` + `[{"value": id}]`,
-//!   §3 #11–14) → one `remove` of `members[value eq "id"]` per listed value;
+//!   §3 #11–14), or of a singular complex one such as `manager` with its value → one `remove`
+//!   of `members[value eq "id"]` per listed value, so only what was listed goes;
 //! - a bare string for a singular complex attribute with a `value` sub-attribute (enterprise
 //!   `manager`, §3 #20) → `{"value": …}`.
 
@@ -274,14 +275,17 @@ fn split_remove(
     let plain = parsed.value_filter.is_none()
         && parsed.sub_attr.is_none()
         && parsed.attr.sub_attr.is_none();
-    let Some((_, def)) =
-        def.filter(|(_, d)| plain && d.multi_valued && d.kind == AttributeType::Complex)
-    else {
-        return vec![Value::Object(fields)];
+    // Multi-valued complex attributes (members), and singular complex ones selected by value
+    // (manager, research/scim.md §3 #21).
+    let selectable = |d: &AttributeDef| {
+        d.kind == AttributeType::Complex && (d.multi_valued || d.sub_attribute("value").is_some())
     };
+    if !def.is_some_and(|(_, d)| plain && selectable(d)) {
+        return vec![Value::Object(fields)];
+    }
     let items = match fields.remove(&value_key) {
         Some(Value::Array(items)) => items,
-        Some(single @ Value::Object(_)) => vec![single],
+        Some(single @ (Value::Object(_) | Value::String(_))) => vec![single],
         Some(other) => {
             fields.insert(value_key, other);
             return vec![Value::Object(fields)];
@@ -290,7 +294,13 @@ fn split_remove(
     };
     let mut ids = Vec::new();
     for item in &items {
-        match item.as_object().and_then(|o| get_ci(o, "value")) {
+        // {"value": id}, or a bare id.
+        let id = if item.is_string() {
+            Some(item)
+        } else {
+            item.as_object().and_then(|o| get_ci(o, "value"))
+        };
+        match id {
             Some(Value::String(id)) => ids.push(id.clone()),
             _ => {
                 // Not a list of {"value": …}: leave it for the strict parser to reject.
@@ -317,7 +327,7 @@ fn split_remove(
             op.insert("op".to_owned(), Value::String("remove".to_owned()));
             op.insert(
                 "path".to_owned(),
-                Value::String(format!("{}[value eq {quoted}]", def.name)),
+                Value::String(format!("{}[value eq {quoted}]", parsed.attr)),
             );
             Value::Object(op)
         })
