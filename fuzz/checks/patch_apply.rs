@@ -2,10 +2,10 @@
 //! unchanged; on success the result still has its required attribute and at most one primary
 //! email. Input that is a JSON array is taken as the Operations of a PatchOp.
 
+use fedkit_scim::Dialect;
 use fedkit_scim::ResourceSchema;
 use fedkit_scim::normalize::normalize_patch;
 use fedkit_scim::patch::{PATCH_OP_SCHEMA, PatchOptions, PatchRequest};
-use fedkit_scim::Dialect;
 use serde_json::{Value, json};
 
 fn user() -> Value {
@@ -61,9 +61,9 @@ pub fn run(data: &[u8]) {
                         out.resource.get(required).is_some_and(|v| !v.is_null()),
                         "a required attribute was removed"
                     );
-                    let primaries = out.resource["emails"]
-                        .as_array()
-                        .map_or(0, |e| e.iter().filter(|v| v["primary"] == json!(true)).count());
+                    let primaries = out.resource["emails"].as_array().map_or(0, |e| {
+                        e.iter().filter(|v| v["primary"] == json!(true)).count()
+                    });
                     assert!(primaries <= 1, "two primary emails");
                     assert_eq!(out.changed, out.resource != resource);
                 }
