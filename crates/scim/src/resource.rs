@@ -189,6 +189,9 @@ pub(crate) fn declare_extensions(out: &mut Map<String, Value>, schema: &Resource
         .filter(|e| out.keys().any(|k| k.eq_ignore_ascii_case(&e.schema.id)))
         .map(|e| e.schema.id.clone())
         .collect();
+    if present.is_empty() {
+        return;
+    }
     let key = key_ci(out, "schemas").unwrap_or_else(|| "schemas".to_owned());
     let entry = out.entry(key).or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(listed) = entry {

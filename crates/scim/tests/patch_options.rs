@@ -97,3 +97,20 @@ fn unchanged_patch_reports_no_change() {
         .expect("ok");
     assert!(!out.changed);
 }
+
+#[test]
+fn resource_without_schemas_can_still_be_patched() {
+    // A stored resource without `schemas` (a store that keeps it elsewhere): a patch that does
+    // not touch schemas must not fail on it, nor add an empty one.
+    let group = json!({"id": "g1", "displayName": "G", "members": []});
+    let options = PatchOptions::default();
+    let patch = body(vec![
+        json!({"op": "add", "path": "members", "value": [{"value": "u1"}]}),
+    ]);
+    let request = PatchRequest::parse(&patch, &options).expect("parse");
+    let out = request
+        .apply(&group, ResourceSchema::groups(), &options)
+        .expect("applies");
+    assert_eq!(out.resource["members"][0]["value"], "u1");
+    assert!(out.resource.get("schemas").is_none());
+}
