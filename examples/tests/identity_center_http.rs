@@ -601,3 +601,64 @@ fn bulk_resolves_bulk_ids_and_stops_on_errors() {
     assert_eq!(none["totalResults"], 0);
     assert!(!uid.is_empty());
 }
+
+fn token_cli(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_identity-center"))
+        .arg("token")
+        .args(args)
+        .arg("--data")
+        .arg(dir)
+        .output()
+        .expect("run token command");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
+}
+
+#[test]
+fn token_commands_keep_two_scim_tokens_and_revoke() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, first) = token_cli(dir.path(), &["new", "--kind", "scim"]);
+    assert!(ok);
+    // 32 random bytes, unpadded base64url.
+    assert_eq!(first.len(), 43, "{first}");
+    let (ok, _) = token_cli(dir.path(), &["new", "--kind", "scim"]);
+    assert!(ok);
+    // AWS allows two SCIM tokens at a time (research/scim.md §1.1).
+    let (ok, _) = token_cli(dir.path(), &["new", "--kind", "scim"]);
+    assert!(!ok, "a third SCIM token was issued");
+    let (ok, admin) = token_cli(dir.path(), &["new", "--kind", "admin"]);
+    assert!(ok);
+    let (_, list) = token_cli(dir.path(), &["list"]);
+    let rows: Vec<&str> = list.lines().collect();
+    assert_eq!(rows.len(), 3, "{list}");
+    assert!(!list.contains(&first), "token list shows a secret");
+
+    // A server over the same data prints no new token, and takes the stored ones.
+    let server = start(dir.path(), Some(&first), &[]);
+    assert_eq!(server.call("GET", "/Users", None).0, 200);
+    let response = client()
+        .get(format!("{}/Users", server.url))
+        .bearer_auth(&admin)
+        .send()
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 403);
+    is_scim_error(&response.json().expect("json"), 403);
+
+    let first_id = rows
+        .iter()
+        .find(|r| r.contains("\tscim\t"))
+        .and_then(|r| r.split('\t').next())
+        .expect("a scim token id");
+    let (ok, _) = token_cli(dir.path(), &["revoke", first_id]);
+    assert!(ok);
+    let (ok, _) = token_cli(dir.path(), &["revoke", first_id]);
+    assert!(!ok, "revoking twice succeeded");
+    // `token list` is oldest first, so the revoked one is `first`: refused from the next request.
+    assert_eq!(server.call("GET", "/Users", None).0, 401);
+    let (_, list) = token_cli(dir.path(), &["list"]);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    let (ok, _) = token_cli(dir.path(), &["new", "--kind", "scim"]);
+    assert!(ok, "a slot was freed by revoke");
+}
