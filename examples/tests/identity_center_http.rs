@@ -662,3 +662,30 @@ fn token_commands_keep_two_scim_tokens_and_revoke() {
     let (ok, _) = token_cli(dir.path(), &["new", "--kind", "scim"]);
     assert!(ok, "a slot was freed by revoke");
 }
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = start(dir.path(), None, &[]);
+    assert_eq!(
+        server.call("POST", "/Users", Some(&user("before-term"))).0,
+        201
+    );
+    let sent = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}
