@@ -199,3 +199,35 @@ fn rfc7644_3_5_2_patch_bodies_round_trip_and_apply() {
     assert_eq!(street["addresses"][0]["streetAddress"], "1010 Broadway Ave");
     assert_eq!(street["addresses"][0]["postalCode"], "91608");
 }
+
+#[test]
+fn rfc9865_cursor_list_response_and_pagination_config_round_trip() {
+    // RFC 9865 §2.2 (a page with nextCursor and previousCursor; the draft's example misses a
+    // quote after previousCursor, fixed here) and §4 (the ServiceProviderConfig pagination
+    // block).
+    let page = serde_json::json!({
+        "totalResults": 100,
+        "itemsPerPage": 10,
+        "previousCursor": "ze7L30kMiiLX6x",
+        "nextCursor": "YkU3OF86Pz0rGv",
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "Resources": []
+    });
+    assert_eq!(round_trip::<ListResponse>(&page), page);
+    let mut config = load(include_str!(
+        "data/rfc/rfc7643_8.5_service_provider_config.json"
+    ));
+    config["pagination"] = serde_json::json!({
+        "cursor": true,
+        "index": true,
+        "defaultPaginationMethod": "cursor",
+        "defaultPageSize": 100,
+        "maxPageSize": 250,
+        "cursorTimeout": 3600
+    });
+    assert_eq!(round_trip::<ServiceProviderConfig>(&config), config);
+    let ours = serde_json::to_value(ServiceProviderConfig::fedkit_defaults()).expect("serialises");
+    assert_eq!(round_trip::<ServiceProviderConfig>(&ours), ours);
+    assert_eq!(ours["bulk"]["maxOperations"], 1000);
+    assert_eq!(ours["pagination"]["cursor"], true);
+}
