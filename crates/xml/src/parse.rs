@@ -88,6 +88,8 @@ struct Builder<'i> {
     seen_root: bool,
     /// The qualified name of the start tag being read, for error paths.
     opening: Option<&'i str>,
+    /// Prefix ids declared on the current start tag (kept to reuse its allocation).
+    declared: Vec<u32>,
 }
 
 impl Document {
@@ -150,8 +152,6 @@ impl<'i> Builder<'i> {
         buf.push_str("xml");
         // Rough sizes (SAML runs at about one tag per 30 bytes), to save most regrowing.
         let tags = input.len() / 32;
-        let mut uris = FnvMap::default();
-        uris.insert(XML_NAMESPACE.into(), 0);
         let mut doc = Document {
             buf,
             nodes: Vec::with_capacity(tags * 2 + 1),
@@ -181,10 +181,11 @@ impl<'i> Builder<'i> {
             prefix_spans: vec![Span::EMPTY, xml_prefix],
             bindings: vec![NONE, 0],
             undo: Vec::new(),
-            uris,
+            uris: FnvMap::default(),
             declarations_total: 0,
             seen_root: false,
             opening: None,
+            declared: Vec::new(),
         }
     }
 
@@ -885,17 +886,43 @@ impl<'i> Builder<'i> {
         })
     }
 
-    fn intern_prefix(&mut self, prefix: &'i str) -> u32 {
+    /// A handful of prefixes and namespaces is the norm: comparing beats hashing (and allocating
+    /// a map) until there are more than this many, when the maps take over.
+    const LINEAR: usize = 8;
+
+    fn find_prefix(&self, prefix: &str) -> Option<u32> {
         if prefix == "xml" {
-            return XML_PREFIX;
+            return Some(XML_PREFIX);
         }
-        if let Some(id) = self.prefixes.get(prefix) {
-            return *id;
+        if self.prefix_spans.len() <= Self::LINEAR {
+            return self
+                .prefix_spans
+                .iter()
+                .skip(2)
+                .position(|span| self.doc.str_of(*span) == prefix)
+                .map(|i| i as u32 + 2);
+        }
+        self.prefixes.get(prefix).copied()
+    }
+
+    fn intern_prefix(&mut self, prefix: &'i str) -> u32 {
+        if let Some(id) = self.find_prefix(prefix) {
+            return id;
         }
         let id = self.prefix_spans.len() as u32;
         self.prefix_spans.push(self.input_span(prefix));
         self.bindings.push(NONE);
-        self.prefixes.insert(prefix, id);
+        if self.prefix_spans.len() > Self::LINEAR {
+            if self.prefixes.is_empty() {
+                let input = self.input;
+                for (i, span) in self.prefix_spans.iter().enumerate().skip(2) {
+                    if let Some(p) = input.get(span.range()) {
+                        self.prefixes.insert(p, i as u32);
+                    }
+                }
+            }
+            self.prefixes.insert(prefix, id);
+        }
         id
     }
 
@@ -903,8 +930,7 @@ impl<'i> Builder<'i> {
     /// URI (checked once per distinct URI).
     fn intern_uri(&mut self, value: Span) -> Option<u32> {
         let uri = self.doc.str_of(value);
-        // A document uses a handful of namespaces: comparing beats hashing until it does not.
-        let known = if self.doc.namespaces.len() <= 8 {
+        let known = if self.doc.namespaces.len() <= Self::LINEAR {
             self.doc
                 .namespaces
                 .iter()
@@ -920,14 +946,23 @@ impl<'i> Builder<'i> {
             return None;
         }
         let index = self.doc.namespaces.len() as u32;
-        self.uris.insert(uri.into(), index);
         self.doc.namespaces.push(value);
+        if self.doc.namespaces.len() > Self::LINEAR {
+            if self.uris.is_empty() {
+                for (i, span) in self.doc.namespaces.iter().enumerate() {
+                    self.uris.insert(self.doc.str_of(*span).into(), i as u32);
+                }
+            } else {
+                self.uris.insert(self.doc.str_of(value).into(), index);
+            }
+        }
         Some(index)
     }
 
     /// Binds the `xmlns` attributes among `self.attributes` and removes them from it.
     fn bind_declarations(&mut self) -> Result<(), Error> {
-        let mut seen = Vec::new();
+        let mut seen = std::mem::take(&mut self.declared);
+        seen.clear();
         let mut i = 0;
         while let Some(attribute) = self.attributes.get(i).copied() {
             let prefix = if attribute.qname == "xmlns" {
@@ -941,6 +976,7 @@ impl<'i> Builder<'i> {
             self.bind_one(prefix, &attribute, &mut seen)?;
             i += 1;
         }
+        self.declared = seen;
         self.attributes
             .retain(|a| a.qname != "xmlns" && !a.qname.starts_with("xmlns:"));
         Ok(())
@@ -1030,11 +1066,7 @@ impl<'i> Builder<'i> {
     }
 
     fn resolve(&mut self, prefix: &'i str, at: usize) -> Result<u32, Error> {
-        let id = if prefix == "xml" {
-            XML_PREFIX
-        } else {
-            self.prefixes.get(prefix).copied().unwrap_or(NONE)
-        };
+        let id = self.find_prefix(prefix).unwrap_or(NONE);
         match self.bindings.get(id as usize).copied() {
             Some(namespace) if namespace != NONE => Ok(namespace),
             _ => Err(Error::UnboundPrefix {

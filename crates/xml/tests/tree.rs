@@ -461,3 +461,42 @@ fn element_and_attribute_names_may_be_non_ascii() {
     assert_eq!(doc.name(root).map(|n| n.local), Some("réponse"));
     assert_eq!(doc.attribute(root, None, "été"), Some("ü"));
 }
+
+#[test]
+fn many_prefixes_and_namespaces_resolve_the_same() {
+    // Past eight prefixes or namespaces the parser switches from scanning to hashing.
+    let mut xml = String::from("<r");
+    for i in 0..12 {
+        xml.push_str(&format!(" xmlns:p{i}=\"urn:n{i}\""));
+    }
+    xml.push('>');
+    for i in 0..12 {
+        xml.push_str(&format!("<p{i}:e p{}:a=\"{i}\"/>", (i + 5) % 12));
+    }
+    xml.push_str("<p3:e xmlns:p3=\"urn:n7\"/><q xmlns=\"urn:n0\"/></r>");
+    let doc = Document::parse(xml.as_bytes()).expect("parses");
+    let root = doc.document_element();
+    let children: Vec<_> = doc.child_elements(root).collect();
+    for (i, child) in children.iter().take(12).enumerate() {
+        let name = doc.name(*child).expect("element");
+        assert_eq!(name.namespace, Some(format!("urn:n{i}").as_str()));
+        let attribute = doc.attributes(*child).next().expect("attribute");
+        assert_eq!(
+            attribute.name.namespace,
+            Some(format!("urn:n{}", (i + 5) % 12).as_str())
+        );
+    }
+    assert_eq!(
+        doc.name(children[12]).and_then(|n| n.namespace),
+        Some("urn:n7")
+    );
+    assert_eq!(
+        doc.name(children[13]).and_then(|n| n.namespace),
+        Some("urn:n0")
+    );
+    let unbound = xml.replace("<q xmlns", "<p12:q xmlns");
+    assert_eq!(
+        Document::parse(unbound.as_bytes()).unwrap_err().code(),
+        "unbound_prefix"
+    );
+}
