@@ -75,6 +75,45 @@ fn remove_dot_segments(path: &str) -> String {
     output
 }
 
+/// `remove_dot_segments` for a relative path: `.` segments are dropped and `x/..` pairs cancel,
+/// but `..` segments with nothing left to cancel stay at the front.
+fn remove_dot_segments_keeping_leading(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut segments: Vec<&str> = Vec::new();
+    let mut parts = path.split('/').peekable();
+    if absolute {
+        parts.next();
+    }
+    let mut trailing_slash = false;
+    while let Some(segment) = parts.next() {
+        let last = parts.peek().is_none();
+        match segment {
+            "." => trailing_slash = last,
+            ".." => {
+                if segments.last().is_some_and(|s| *s != "..") {
+                    segments.pop();
+                } else if !absolute {
+                    segments.push("..");
+                }
+                trailing_slash = last;
+            }
+            _ => {
+                segments.push(segment);
+                trailing_slash = false;
+            }
+        }
+    }
+    let mut out = String::with_capacity(path.len());
+    if absolute {
+        out.push('/');
+    }
+    out.push_str(&segments.join("/"));
+    if trailing_slash && !segments.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
 fn merge(base: &Components<'_>, reference_path: &str) -> String {
     if base.authority.is_some() && base.path.is_empty() {
         let mut merged = String::with_capacity(reference_path.len() + 1);
@@ -115,8 +154,9 @@ pub(crate) fn join(base: &str, reference: &str) -> String {
                 path = if r.path.starts_with('/') {
                     remove_dot_segments(r.path)
                 } else if base.scheme.is_none() && base.authority.is_none() {
-                    // Relative base (C14N 1.1 §2.4): merge without dropping leading "..".
-                    merge(&base, r.path)
+                    // Relative base (C14N 1.1 §2.4): dot segments go, but a ".." that climbs
+                    // above the start is kept, since the base it is relative to is not known.
+                    remove_dot_segments_keeping_leading(&merge(&base, r.path))
                 } else {
                     remove_dot_segments(&merge(&base, r.path))
                 };
@@ -190,6 +230,18 @@ mod tests {
         for (reference, expected) in cases {
             assert_eq!(join(base, reference), expected, "reference {reference:?}");
         }
+    }
+
+    // C14N 1.1 §2.4 with a relative base: hand calculations (merge per RFC 3986 §5.2.3, then
+    // cancel "x/.." pairs, keeping the ".." that climb above the unknown start).
+    #[test]
+    fn relative_bases_keep_leading_parent_segments() {
+        assert_eq!(join("a/b/", "../c"), "a/c");
+        assert_eq!(join("a/b/", "./c/"), "a/b/c/");
+        assert_eq!(join("../x/", "../../y"), "../../y");
+        assert_eq!(join("x", "../y/"), "../y/");
+        assert_eq!(join("a/", "b/.."), "a/");
+        assert_eq!(join("/a/b", "../../../c"), "/c");
     }
 
     // From the xmldsig2ed C14N 1.1 interop cases (xmlbase-prop-2, in the libxml2 suite).
