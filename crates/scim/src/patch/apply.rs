@@ -184,6 +184,11 @@ fn whole_extension(
         });
     };
     for (name, v) in fields {
+        // scim2-models clients put the extension's own `schemas` inside its value; it names
+        // no attribute, and the resource's `schemas` is maintained separately.
+        if name.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
         let def = extension
             .schema
             .attribute(name)
