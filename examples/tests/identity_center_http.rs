@@ -561,6 +561,22 @@ fn aws_profile_behaves_as_aws_documents() {
     assert_eq!(status, 201, "{group}");
     assert!(group.get("members").is_none(), "{group}");
     let gid = group["id"].as_str().expect("gid");
+    // §1.3: membership is asked with groups.value on users and id + members on groups.
+    let by_group = format!("/Users?filter=groups.value%20eq%20%22{gid}%22");
+    let (status, members) = server.call("GET", &by_group, None);
+    assert_eq!(
+        (status, members["totalResults"].clone()),
+        (200, json!(1)),
+        "{members}"
+    );
+    let uid = created["id"].as_str().expect("uid");
+    let pair = format!("/Groups?filter=id%20eq%20%22{gid}%22%20and%20members%20eq%20%22{uid}%22");
+    let (status, groups) = server.call("GET", &pair, None);
+    assert_eq!(
+        (status, groups["totalResults"].clone()),
+        (200, json!(1)),
+        "{groups}"
+    );
     let (status, _) = server.call("PUT", &format!("/Groups/{gid}"), Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops"})));
     assert_eq!(status, 400);
     let (status, _) = server.call("POST", "/Bulk", Some(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []})));

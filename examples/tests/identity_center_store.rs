@@ -210,7 +210,22 @@ fn failed_patch_changes_nothing_and_filters_push_down() {
             "{name}"
         );
 
+        let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                           "displayName": format!("g{s}"), "members": [{"value": id}]});
+        let group = svc.handle(&request(&token, "POST", "/Groups", Some(group)), now());
+        assert_eq!(group.status, 201, "{name}: {:?}", group.body);
+        let gid = group
+            .body
+            .as_ref()
+            .and_then(|b| b["id"].as_str())
+            .expect("gid")
+            .to_owned();
         for (filter, want) in [
+            (
+                format!("groups.value eq \"{gid}\" and userName sw \"pd\""),
+                1,
+            ),
+            (format!("groups.value eq \"nope{s}\""), 0),
             (format!("userName eq \"PD{s}\""), 1),
             (format!("emails.value co \"pd{s}@\""), 1),
             (

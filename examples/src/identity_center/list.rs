@@ -163,6 +163,53 @@ fn hints(filter: &Filter, kind: ResourceKind, profile: Profile) -> (UniqueKeys, 
     (keys, id)
 }
 
+fn group_term(filter: &Filter) -> Option<String> {
+    let Filter::Attr(expr) = filter else {
+        return None;
+    };
+    let AttrTest::Compare(CompareOp::Eq, CompValue::String(value)) = &expr.test else {
+        return None;
+    };
+    let core = expr
+        .path
+        .urn
+        .as_deref()
+        .is_none_or(|u| kind_schema(ResourceKind::User).is_core(u));
+    let is_groups_value = core
+        && expr.path.name.eq_ignore_ascii_case("groups")
+        && expr
+            .path
+            .sub_attr
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("value"));
+    is_groups_value.then(|| value.clone())
+}
+
+/// Takes `groups.value eq "…"` terms off the top level of a user filter (alone or in an `and`),
+/// for the store to answer from the membership index; the rest stays a filter.
+fn split_group_terms(filter: Filter) -> (Option<Filter>, Vec<String>) {
+    if let Some(group) = group_term(&filter) {
+        return (None, vec![group]);
+    }
+    let Filter::And(items) = filter else {
+        return (Some(filter), Vec::new());
+    };
+    let mut groups = Vec::new();
+    let mut rest = Vec::new();
+    for item in items {
+        match group_term(&item) {
+            Some(group) => groups.push(group),
+            None => rest.push(item),
+        }
+    }
+    let rest = match rest.len() {
+        0 => None,
+        1 => rest.pop(),
+        _ => Some(Filter::And(rest)),
+    };
+    (rest, groups)
+}
+
 fn sort_key(
     sort_by: &str,
     order: Option<&str>,
@@ -244,6 +291,11 @@ impl ScimService {
         if let (true, Some(filter)) = (aws, &parsed) {
             aws_profile::check_filter(kind, filter, config)?;
         }
+        // `groups` is derived from the membership index, not stored in user documents.
+        let (parsed, member_of) = match (kind, parsed) {
+            (ResourceKind::User, Some(filter)) => split_group_terms(filter),
+            (_, parsed) => (parsed, Vec::new()),
+        };
         let bound = parsed
             .as_ref()
             .map(|f| f.bind(schema))
@@ -287,6 +339,7 @@ impl ScimService {
             filter: bound.as_ref(),
             hints: hint_keys,
             id_hint,
+            member_of,
             sort: sort.clone(),
             offset: start_index - 1,
             after_seq: None,

@@ -93,6 +93,9 @@ pub struct ListQuery<'a> {
     pub hints: UniqueKeys,
     /// A required `id` the filter implies.
     pub id_hint: Option<String>,
+    /// Groups the resource must be a direct member of (`groups.value eq …`, answered from the
+    /// membership index because `groups` is derived, not stored in the document).
+    pub member_of: Vec<String>,
     /// Sort order.
     pub sort: Option<SortKey>,
     /// Rows to skip (index pagination).

@@ -206,6 +206,12 @@ fn list_condition(
         let p = next(&mut params, Param::Text(id.clone()));
         clause.push_str(&format!(" AND id = {p}"));
     }
+    for group in &query.member_of {
+        let p = next(&mut params, Param::Text(group.clone()));
+        clause.push_str(&format!(
+            " AND id IN (SELECT member_id FROM memberships WHERE group_id = {p})"
+        ));
+    }
     if let Some(seq) = query.after_seq {
         let p = next(&mut params, Param::Int(seq));
         clause.push_str(&format!(" AND seq > {p}"));

@@ -187,6 +187,12 @@ pub(crate) fn list_condition(
         let p = next(&mut params, SqlValue::Text(id.clone()));
         clause.push_str(&format!(" AND id = {p}"));
     }
+    for group in &query.member_of {
+        let p = next(&mut params, SqlValue::Text(group.clone()));
+        clause.push_str(&format!(
+            " AND id IN (SELECT member_id FROM memberships WHERE group_id = {p})"
+        ));
+    }
     if let Some(seq) = query.after_seq {
         let p = next(&mut params, SqlValue::Integer(seq));
         clause.push_str(&format!(" AND seq > {p}"));
@@ -448,6 +454,7 @@ mod tests {
             filter: Some(&bound),
             hints,
             id_hint: None,
+            member_of: Vec::new(),
             sort: None,
             offset: 0,
             after_seq: None,
