@@ -65,8 +65,8 @@ pub(crate) fn certificate_ders(input: &[u8], limits: &ParseLimits) -> Result<Vec
 fn without_trailing_whitespace_after_der(input: &[u8]) -> &[u8] {
     let mut end = 0;
     while let Some(rest) = input.get(end..) {
-        match der_element_len(rest) {
-            Ok(len) if end + len <= input.len() && !rest.is_empty() => end += len,
+        match der_element_len(rest).map(|len| end.checked_add(len)) {
+            Ok(Some(next)) if next <= input.len() && !rest.is_empty() => end = next,
             _ => break,
         }
     }
