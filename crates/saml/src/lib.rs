@@ -9,6 +9,7 @@ mod logout;
 mod metadata;
 pub mod names;
 mod post;
+mod profile;
 mod read;
 mod received;
 mod redirect;
@@ -31,6 +32,10 @@ pub use idp::{IdentityProvider, ResponseParams, SignatureScope};
 pub use logout::{LogoutRequest, LogoutResponse};
 pub use metadata::{Endpoint, EntityDescriptor, KeyDescriptor, KeyUse, RoleDescriptor};
 pub use post::{PostField, decode_post, encode_post, post_form};
+pub use profile::{
+    IDENTITY_CENTER_MAX_METADATA_CHARS, ProfileFault, check_aws_console, check_identity_center,
+    check_identity_center_metadata,
+};
 pub use received::ReceivedMessage;
 pub use redirect::{RedirectLimits, RedirectMessage, RedirectQuery, inflate_bounded, redirect_url};
 pub use signer::Signer;
