@@ -46,6 +46,12 @@ fn certs(args: &[&str]) -> (bool, Value) {
             String::from_utf8_lossy(&output.stderr)
         )
     });
+    // The contract: success is exit 0, bad input exit 1 (clap's usage errors are 2, not JSON).
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "certs {args:?} exited with {:?}",
+        output.status
+    );
     (output.status.success(), json)
 }
 
