@@ -99,7 +99,7 @@ pub struct AuthnStatement {
 ///
 /// The prefix is resolved through the declarations in scope. Exclusive C14N signs a declaration
 /// only when an element or attribute name uses it, or when the signer lists the prefix in
-/// `InclusiveNamespaces PrefixList` (this crate's IdP lists `xs`); otherwise the declaration
+/// `InclusiveNamespaces PrefixList` (this crate's IdP does not, as python3-saml refuses it); otherwise the declaration
 /// behind `xs:string` is not covered by the signature, so treat `namespace` as a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueType {

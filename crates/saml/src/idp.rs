@@ -145,7 +145,9 @@ impl IdentityProvider {
                 SignatureScope::Assertion | SignatureScope::Both
             ) {
                 let root = doc.document_element();
-                self.signer.sign_element(&mut doc, root, &["xs"], rng)?;
+                // No InclusiveNamespaces PrefixList: python3-saml's schema set refuses the
+                // ec:InclusiveNamespaces element (seen in crates/interop/tests/saml_python3_saml.rs).
+                self.signer.sign_element(&mut doc, root, &[], rng)?;
             }
             let signed = doc.to_xml();
             match &params.encrypt_to {

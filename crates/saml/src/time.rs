@@ -19,9 +19,14 @@ pub(crate) fn parse(value: &str, path: impl FnOnce() -> String) -> Result<DateTi
     }
 }
 
-/// Formats an instant as SAML writes it: `2026-12-03T12:00:00Z` (milliseconds when present).
+/// Formats an instant as SAML writes it: `2026-12-03T12:00:00Z`, with milliseconds when the
+/// instant has a fraction (finer digits are dropped; peers parse at most that).
 pub(crate) fn format(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    if time.timestamp_subsec_millis() == 0 {
+        time.to_rfc3339_opts(SecondsFormat::Secs, true)
+    } else {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
 }
 
 #[cfg(test)]
