@@ -1,5 +1,6 @@
-//! The RFC 7643/7644 example payloads (tests/data/rfc/, transcribed from the RFC text)
-//! deserialise into this crate's models and serialise back equal, and behave as the RFC says.
+//! The RFC 7643/7644/9865 example payloads (tests/data/rfc/; tests/data/rfc/README.md says, per
+//! example, where its text was read and which errata are applied) deserialise into this crate's
+//! models and serialise back equal, and behave as the RFC says.
 
 use std::collections::HashMap;
 
@@ -136,7 +137,33 @@ fn rfc7643_8_1_and_8_4_resources_validate() {
 }
 
 #[test]
+fn rfc7643_8_2_and_8_3_full_users_validate() {
+    let options = ValidationOptions::default();
+    let full = load(include_str!("data/rfc/rfc7643_8.2_full_user.json"));
+    let enterprise = load(include_str!("data/rfc/rfc7643_8.3_enterprise_user.json"));
+    for user in [&full, &enterprise] {
+        let valid = validate_create(user, ResourceSchema::users(), &options).expect("full user");
+        // RFC 7643 §4.1.2: groups is readOnly; §3.1: id and meta are readOnly. A create
+        // ignores them and keeps every other attribute the example carries.
+        let mut expected = user.clone();
+        let fields = expected.as_object_mut().expect("object");
+        for read_only in ["id", "meta", "groups"] {
+            fields.remove(read_only);
+        }
+        assert_eq!(valid.as_json(), &expected);
+    }
+    // RFC 7643 §8.3: the extension's manager keeps its relative "$ref" as the RFC prints it.
+    let manager =
+        &enterprise["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"];
+    assert_eq!(
+        manager["$ref"],
+        "../Users/26118915-6090-4610-87e4-49d8ca9f808d"
+    );
+}
+
+#[test]
 fn rfc7644_3_5_2_patch_bodies_round_trip_and_apply() {
+    // Indices follow the README table: 0-1 §3.5.2.1, 2-5 §3.5.2.2, 6-10 §3.5.2.3.
     let bodies = load(include_str!("data/rfc/rfc7644_3.5.2_patch_ops.json"));
     let options = PatchOptions::default();
     for body in bodies.as_array().expect("array") {
@@ -150,33 +177,45 @@ fn rfc7644_3_5_2_patch_bodies_round_trip_and_apply() {
             .expect("applies")
             .resource
     };
+    let member_ids = |resource: &Value| -> Vec<String> {
+        resource["members"]
+            .as_array()
+            .map(|members| {
+                members
+                    .iter()
+                    .filter_map(|m| m["value"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    const BABS: &str = "2819c223-7f76-453a-919d-413861904646";
+    const MANDY: &str = "902c246b-6245-4190-8e05-00816be7344a";
+    const JAMES: &str = "08e1d05d-121c-4561-8b96-473d93df9210";
     // §3.5.2.1: add a member that is already there: no duplicate.
     assert_eq!(
-        apply(0, &group, ResourceSchema::groups())["members"]
-            .as_array()
-            .map(Vec::len),
-        Some(2)
+        member_ids(&apply(0, &group, ResourceSchema::groups())),
+        [BABS, MANDY]
     );
     // §3.5.2.2: remove one member by filter, then all.
-    let one_left = apply(2, &group, ResourceSchema::groups());
     assert_eq!(
-        one_left["members"][0]["value"],
-        "902c246b-6245-4190-8e05-00816be7344a"
+        member_ids(&apply(2, &group, ResourceSchema::groups())),
+        [MANDY]
     );
     assert!(
         apply(3, &group, ResourceSchema::groups())
             .get("members")
             .is_none()
     );
-    // §3.5.2.2: remove all, then add two: exactly those two.
-    let replaced = apply(5, &group, ResourceSchema::groups());
+    // §3.5.2.2: remove Babs (the RFC's `eq\"` without a space) and add James.
     assert_eq!(
-        replaced["members"][1]["value"],
-        "08e1d05d-121c-4561-8b96-473d93df9210"
+        member_ids(&apply(5, &group, ResourceSchema::groups())),
+        [MANDY, JAMES]
     );
-    assert_eq!(replaced["members"].as_array().map(Vec::len), Some(2));
+    // §3.5.2.3: remove all, then add two, or one replace: exactly those two.
+    let replaced = apply(6, &group, ResourceSchema::groups());
+    assert_eq!(member_ids(&replaced), [BABS, JAMES]);
     assert_eq!(
-        apply(6, &group, ResourceSchema::groups())["members"],
+        apply(7, &group, ResourceSchema::groups())["members"],
         replaced["members"]
     );
     // §3.5.2.1: pathless add; `nickname` is the RFC's spelling of nickName (case-insensitive).
@@ -184,27 +223,43 @@ fn rfc7644_3_5_2_patch_bodies_round_trip_and_apply() {
     let added = apply(1, &user, ResourceSchema::users());
     assert_eq!(added["nickName"], "Babs");
     assert_eq!(added["emails"][0]["type"], "home");
+    // §3.5.2.2: remove the work emails ending in example.com from the §8.2 user.
+    let full = load(include_str!("data/rfc/rfc7643_8.2_full_user.json"));
+    let emails = apply(4, &full, ResourceSchema::users())["emails"].clone();
+    assert_eq!(
+        emails,
+        serde_json::json!([{"value": "babs@jensen.org", "type": "home"}])
+    );
     // §3.5.2.3: replace of a work address that does not exist is noTarget.
-    let err = PatchRequest::parse(&bodies[7], &options)
+    let err = PatchRequest::parse(&bodies[8], &options)
         .and_then(|r| r.apply(&user, ResourceSchema::users(), &options))
         .expect_err("no work address");
     assert_eq!(err.code(), "no_target");
-    // ... and with one, the record is replaced and then its street changed.
-    let mut with_address = user.clone();
-    with_address["addresses"] =
-        serde_json::json!([{"type": "work", "streetAddress": "100 Main St"}]);
-    let moved = apply(7, &with_address, ResourceSchema::users());
-    assert_eq!(moved["addresses"][0]["locality"], "Hollywood");
-    let street = apply(8, &moved, ResourceSchema::users());
+    // ... and on the §8.2 user, the work record is replaced and then its street changed;
+    // the home address is untouched.
+    let moved = apply(8, &full, ResourceSchema::users());
+    assert_eq!(
+        moved["addresses"][0]["streetAddress"],
+        "911 Universal City Plaza"
+    );
+    assert_eq!(moved["addresses"][1], full["addresses"][1]);
+    let street = apply(9, &moved, ResourceSchema::users());
     assert_eq!(street["addresses"][0]["streetAddress"], "1010 Broadway Ave");
     assert_eq!(street["addresses"][0]["postalCode"], "91608");
+    // §3.5.2.3: pathless replace sets emails to exactly the two given and nickName.
+    let swapped = apply(10, &added, ResourceSchema::users());
+    assert_eq!(
+        swapped["emails"],
+        bodies[10]["Operations"][0]["value"]["emails"]
+    );
+    assert_eq!(swapped["nickName"], "Babs");
 }
 
 #[test]
 fn rfc9865_cursor_list_response_and_pagination_config_round_trip() {
-    // RFC 9865 §2.2 (a page with nextCursor and previousCursor; the draft's example misses a
-    // quote after previousCursor, fixed here) and §4 (the ServiceProviderConfig pagination
-    // block).
+    // RFC 9865 §2 (a page with nextCursor and previousCursor; the draft text misses the quote
+    // after previousCursor, fixed here) and §4 (the ServiceProviderConfig pagination block):
+    // values as in the SCIM WG's draft source, see tests/data/rfc/README.md.
     let page = serde_json::json!({
         "totalResults": 100,
         "itemsPerPage": 10,
