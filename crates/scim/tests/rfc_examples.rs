@@ -48,6 +48,31 @@ fn rfc7644_3_7_bulk_messages_round_trip() {
     assert_eq!(round_trip::<BulkRequest>(&request), request);
     let response = load(include_str!("data/rfc/rfc7644_3.7_bulk_response.json"));
     assert_eq!(round_trip::<BulkResponse>(&response), response);
+    // §3.7.3: the response when each operation failed; every `response` is a SCIM Error
+    // whose status is the operation's status.
+    let failed = load(include_str!(
+        "data/rfc/rfc7644_3.7.3_bulk_response_errors.json"
+    ));
+    assert_eq!(round_trip::<BulkResponse>(&failed), failed);
+    let failed: BulkResponse = serde_json::from_value(failed).expect("bulk response");
+    let statuses: Vec<(String, u16)> = failed
+        .operations
+        .iter()
+        .map(|op| {
+            let error: ScimError =
+                serde_json::from_value(op.response.clone().expect("error body")).expect("error");
+            (op.status.clone(), error.status)
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("400".to_owned(), 400),
+            ("412".to_owned(), 412),
+            ("412".to_owned(), 412),
+            ("404".to_owned(), 404)
+        ]
+    );
     let parsed = BulkRequest::parse(
         include_bytes!("data/rfc/rfc7644_3.7_bulk_request.json"),
         &BulkLimits::default(),
