@@ -44,36 +44,6 @@ pub(crate) fn member_ids(doc: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// scim2-models clients send a whole-extension PATCH value with its own `schemas` key
-/// (`{"op": "add", "path": "urn:…:enterprise:2.0:User", "value": {"schemas": […], …}}`), which
-/// fedkit-scim's PATCH takes for an unknown extension attribute; the key carries nothing the
-/// path does not already say, so it is dropped here until fedkit-scim skips it itself.
-fn drop_schemas_in_extension_values(
-    mut body: Value,
-    schema: &fedkit_scim::ResourceSchema,
-) -> Value {
-    let operations = body
-        .as_object_mut()
-        .and_then(|o| {
-            o.iter_mut()
-                .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
-        })
-        .and_then(|(_, v)| v.as_array_mut());
-    for op in operations.into_iter().flatten() {
-        let whole_extension = op
-            .get("path")
-            .and_then(Value::as_str)
-            .is_some_and(|p| schema.extension(p).is_some());
-        if let (true, Some(value)) = (
-            whole_extension,
-            op.get_mut("value").and_then(Value::as_object_mut),
-        ) {
-            value.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
-        }
-    }
-    body
-}
-
 impl ScimService {
     pub(crate) fn location(&self, kind: ResourceKind, id: &str) -> String {
         format!(
@@ -330,7 +300,6 @@ impl ScimService {
             fedkit_scim::Dialect::Strict => body.clone(),
             _ => normalize::normalize_patch(body, schema).body,
         };
-        let body = drop_schemas_in_extension_values(body, schema);
         let patch = PatchRequest::parse(&body, &options)?;
         if self.config.profile == Profile::Aws {
             aws_profile::check_patch(kind, &patch, &self.config)?;
