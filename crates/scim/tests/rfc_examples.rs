@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use fedkit_scim::ResourceSchema;
 use fedkit_scim::bulk::{BulkLimits, BulkRequest, BulkResponse, resolve_bulk_ids};
-use fedkit_scim::config::{ServiceProviderConfig, resource_type_document};
+use fedkit_scim::config::{ServiceProviderConfig, resource_type_document, schema_document};
 use fedkit_scim::error::ScimError;
 use fedkit_scim::patch::{PatchOptions, PatchRequest};
 use fedkit_scim::query::ListResponse;
@@ -184,6 +184,25 @@ fn rfc7643_8_2_and_8_3_full_users_validate() {
         manager["$ref"],
         "../Users/26118915-6090-4610-87e4-49d8ca9f808d"
     );
+}
+
+#[test]
+fn rfc7643_8_7_1_verified_errata_are_in_the_builtin_schemas() {
+    // Erratum 8471 (https://www.rfc-editor.org/errata/eid8471): User groups.$ref refers to
+    // Groups only. Erratum 5368: Group displayName is required.
+    let user = schema_document(Schema::user(), "https://example.com/v2");
+    let groups = user["attributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|attr| attr["name"] == "groups"))
+        .expect("groups");
+    let reference = groups["subAttributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|attr| attr["name"] == "$ref"))
+        .expect("groups.$ref");
+    assert_eq!(reference["referenceTypes"], serde_json::json!(["Group"]));
+    let group = schema_document(Schema::group(), "https://example.com/v2");
+    assert_eq!(group["attributes"][0]["name"], "displayName");
+    assert_eq!(group["attributes"][0]["required"], true);
 }
 
 #[test]

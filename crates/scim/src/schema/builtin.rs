@@ -170,8 +170,10 @@ pub(super) fn user() -> &'static Schema {
                 .about("Groups the user belongs to, managed by the service provider.")
                 .subs(vec![
                     attr("value", Str).about("The group's id."),
+                    // §8.7.1 lists ["User", "Group"]; verified erratum 8471 makes it
+                    // ["Group"]: these are the groups the user belongs to.
                     attr("$ref", Reference)
-                        .refs(&["User", "Group"])
+                        .refs(&["Group"])
                         .about("The URI of the group."),
                     attr("display", Str).about("The group's display name."),
                     attr("type", Str)
@@ -204,7 +206,8 @@ pub(super) fn group() -> &'static Schema {
         name: "Group".to_owned(),
         description: "Group".to_owned(),
         attributes: vec![
-            // §4.2 says REQUIRED; the §8.7.1 listing has `"required": false`.
+            // §4.2 says REQUIRED; the §8.7.1 listing's `"required": false` is corrected to
+            // true by verified erratum 5368.
             attr("displayName", Str)
                 .required()
                 .about("A human-readable name for the group."),
