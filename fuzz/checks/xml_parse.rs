@@ -71,6 +71,10 @@ pub fn run(data: &[u8]) {
     };
     for n in doc.descendants(doc.root()) {
         exercise(&doc, n);
+        // Offsets count input bytes, also for ISO-8859-1 input decoded to longer UTF-8.
+        if let Some(offset) = doc.source_offset(n) {
+            assert!(offset < data.len(), "source offset {offset} past the input");
+        }
     }
     let written = doc.to_xml();
     let again = Document::parse_with(

@@ -45,28 +45,6 @@ struct VectorCase {
     dtd_features: Vec<String>,
 }
 
-/// Cases left out of the byte comparison, each with its reason. Inputs with a DOCTYPE are not
-/// listed here: they run, and the expected result is fedkit-xml's refusal (`dtd_forbidden`).
-/// Each excluded case must still fail the way its reason says (`excluded_code`), so that an
-/// exclusion that no longer applies is noticed.
-const EXCLUDED: &[(&str, &str, &str)] = &[
-    (
-        "without-comments/example-6",
-        "unsupported_encoding",
-        "declares encoding ISO-8859-1 (the bytes are ASCII); fedkit-xml reads UTF-8 only",
-    ),
-    (
-        "with-comments/example-6",
-        "unsupported_encoding",
-        "declares encoding ISO-8859-1 (the bytes are ASCII); fedkit-xml reads UTF-8 only",
-    ),
-    (
-        "1-1-without-comments/example-6",
-        "unsupported_encoding",
-        "declares encoding ISO-8859-1 (the bytes are ASCII); fedkit-xml reads UTF-8 only",
-    ),
-];
-
 fn method(variant: &str, prefixes: &[String]) -> C14nMethod {
     match variant {
         "c14n10" => C14nMethod::Inclusive10 {
@@ -104,24 +82,16 @@ fn libxml2_c14n_suite_document_and_subtree_cases() {
         std::fs::read_to_string(folder.join("manifest.toml")).expect("read the c14n manifest");
     let manifest: Manifest = toml::from_str(&manifest_text).expect("parse the c14n manifest");
 
-    let (mut ran, mut matched, mut refused, mut excluded) = (0, 0, 0, 0);
+    let (mut ran, mut matched, mut refused) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in &manifest.case {
         if case.subset != "document" && case.subset != "subtree" {
             continue;
         }
         let input = std::fs::read(folder.join(&case.input)).expect("read a vector input");
+        // Inputs with a DOCTYPE run too: the expected result is fedkit-xml's refusal
+        // (`dtd_forbidden`). The three example-6 inputs declare ISO-8859-1 (in ASCII bytes).
         let parsed = Document::parse(&input);
-        if let Some((_, code, reason)) = EXCLUDED.iter().find(|(name, ..)| *name == case.name) {
-            match &parsed {
-                Err(e) if e.code() == *code => excluded += 1,
-                _ => failures.push(format!(
-                    "{}: excluded ({reason}) but no longer fails with {code}: remove the exclusion",
-                    case.name
-                )),
-            }
-            continue;
-        }
         ran += 1;
         if !case.dtd_features.is_empty() {
             match parsed {
@@ -175,7 +145,7 @@ fn libxml2_c14n_suite_document_and_subtree_cases() {
     }
     eprintln!(
         "libxml2 c14n suite (document + subtree): {ran} ran, {matched} matched byte for byte, \
-         {refused} refused for their DOCTYPE as designed, {excluded} excluded"
+         {refused} refused for their DOCTYPE as designed"
     );
     assert!(
         failures.is_empty(),
@@ -184,7 +154,7 @@ fn libxml2_c14n_suite_document_and_subtree_cases() {
         failures.join("\n\n")
     );
     // The manifest's own counts (vectors/README.md): 39 document/subtree cases, 16 with a DOCTYPE.
-    assert_eq!(ran + excluded, 39, "the manifest changed");
+    assert_eq!(ran, 39, "the manifest changed");
     assert_eq!(matched + refused, ran);
     assert_eq!(refused, 16);
 }

@@ -5,7 +5,8 @@ use std::fmt;
 /// Where in the input (or the tree) an error happened.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Location {
-    /// Byte offset into the parsed input (0 for errors raised while editing a tree).
+    /// Byte offset into the parsed input as given, before any decoding from ISO-8859-1 (0 for
+    /// errors raised while editing a tree).
     pub offset: usize,
     /// Path of the innermost element open at the error, e.g. `/samlp:Response/saml:Assertion[1]`;
     /// empty outside the document element.
@@ -129,12 +130,30 @@ pub enum Error {
         /// Where.
         at: Location,
     },
-    /// The XML declaration names an encoding other than UTF-8, or the input starts with a UTF-16
-    /// byte order mark. Only UTF-8 is supported.
+    /// The XML declaration names an encoding other than UTF-8, ISO-8859-1 (also `ISO_8859-1`,
+    /// `latin1`, `l1`) and US-ASCII (`ASCII`), in any case, or the input starts with a UTF-16
+    /// byte order mark. Look-alikes such as windows-1252 and ISO-8859-15 are refused too: they
+    /// map some bytes to other characters than ISO-8859-1 does.
     #[error("unsupported encoding {encoding:?} {at}")]
     UnsupportedEncoding {
         /// The encoding named (or `UTF-16` for a UTF-16 byte order mark).
         encoding: String,
+        /// Where.
+        at: Location,
+    },
+    /// The input starts with a UTF-8 byte order mark but its XML declaration names another
+    /// encoding. Peers disagree on which wins (libxml2 2.9 decodes by the declaration, libxml2
+    /// 2.14 by the mark), so the document could be read two ways.
+    #[error("UTF-8 byte order mark but encoding {declared:?} declared {at}")]
+    EncodingConflict {
+        /// The encoding the declaration names.
+        declared: String,
+        /// Where.
+        at: Location,
+    },
+    /// The XML declaration names US-ASCII but the input has a byte above 0x7F.
+    #[error("byte above 0x7F in a document declared US-ASCII {at}")]
+    InvalidAscii {
         /// Where.
         at: Location,
     },
@@ -262,6 +281,44 @@ pub enum Error {
     },
 }
 
+/// The `at` field of an error, borrowed as `$error` is (shared or mutable).
+macro_rules! location_of {
+    ($error:expr) => {
+        match $error {
+            Error::TooDeep { at, .. }
+            | Error::TooManyElements { at, .. }
+            | Error::TooManyAttributes { at, .. }
+            | Error::AttributeValueTooLong { at, .. }
+            | Error::TextTooLong { at, .. }
+            | Error::TooManyNamespaceDeclarations { at, .. }
+            | Error::TooManyNamespaceDeclarationsTotal { at, .. }
+            | Error::DtdForbidden { at }
+            | Error::UndefinedEntity { at, .. }
+            | Error::InvalidCharacterReference { at, .. }
+            | Error::InvalidUtf8 { at }
+            | Error::UnsupportedEncoding { at, .. }
+            | Error::EncodingConflict { at, .. }
+            | Error::InvalidAscii { at }
+            | Error::InvalidDeclaration { at }
+            | Error::InvalidCharacter { at, .. }
+            | Error::InvalidQName { at, .. }
+            | Error::Malformed { at, .. }
+            | Error::MismatchedEndTag { at, .. }
+            | Error::UnexpectedEof { at }
+            | Error::ContentOutsideRoot { at }
+            | Error::DuplicateAttribute { at, .. }
+            | Error::UnboundPrefix { at, .. }
+            | Error::ReservedNamespace { at, .. }
+            | Error::InvalidNamespaceUri { at, .. }
+            | Error::DuplicateId { at, .. } => Some(at),
+            Error::TooLarge { .. }
+            | Error::InvalidNode { .. }
+            | Error::NamespaceNotInScope { .. }
+            | Error::InvalidName { .. } => None,
+        }
+    };
+}
+
 impl Error {
     /// A stable snake_case identifier for this kind of error, for logs and for programs that
     /// must tell failures apart.
@@ -282,6 +339,8 @@ impl Error {
             Error::InvalidCharacterReference { .. } => "invalid_character_reference",
             Error::InvalidUtf8 { .. } => "invalid_utf8",
             Error::UnsupportedEncoding { .. } => "unsupported_encoding",
+            Error::EncodingConflict { .. } => "encoding_conflict",
+            Error::InvalidAscii { .. } => "invalid_ascii",
             Error::InvalidDeclaration { .. } => "invalid_declaration",
             Error::InvalidCharacter { .. } => "invalid_character",
             Error::InvalidQName { .. } => "invalid_name",
@@ -302,35 +361,11 @@ impl Error {
 
     /// The location of the error, if it has one.
     pub fn location(&self) -> Option<&Location> {
-        match self {
-            Error::TooDeep { at, .. }
-            | Error::TooManyElements { at, .. }
-            | Error::TooManyAttributes { at, .. }
-            | Error::AttributeValueTooLong { at, .. }
-            | Error::TextTooLong { at, .. }
-            | Error::TooManyNamespaceDeclarations { at, .. }
-            | Error::TooManyNamespaceDeclarationsTotal { at, .. }
-            | Error::DtdForbidden { at }
-            | Error::UndefinedEntity { at, .. }
-            | Error::InvalidCharacterReference { at, .. }
-            | Error::InvalidUtf8 { at }
-            | Error::UnsupportedEncoding { at, .. }
-            | Error::InvalidDeclaration { at }
-            | Error::InvalidCharacter { at, .. }
-            | Error::InvalidQName { at, .. }
-            | Error::Malformed { at, .. }
-            | Error::MismatchedEndTag { at, .. }
-            | Error::UnexpectedEof { at }
-            | Error::ContentOutsideRoot { at }
-            | Error::DuplicateAttribute { at, .. }
-            | Error::UnboundPrefix { at, .. }
-            | Error::ReservedNamespace { at, .. }
-            | Error::InvalidNamespaceUri { at, .. }
-            | Error::DuplicateId { at, .. } => Some(at),
-            Error::TooLarge { .. }
-            | Error::InvalidNode { .. }
-            | Error::NamespaceNotInScope { .. }
-            | Error::InvalidName { .. } => None,
-        }
+        location_of!(self)
+    }
+
+    /// The location to rewrite when offsets in decoded text are mapped back to the input.
+    pub(crate) fn location_mut(&mut self) -> Option<&mut Location> {
+        location_of!(self)
     }
 }

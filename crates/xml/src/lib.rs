@@ -3,6 +3,7 @@
 
 mod build;
 mod chars;
+mod encoding;
 mod error;
 mod limits;
 mod namespace_uri;

@@ -8,8 +8,9 @@
 /// Raise them for larger documents; there is no "unlimited" setting, but `usize::MAX` is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Input length in bytes (`too_large`). Default 1 MiB; never more than 2 GiB whatever is
-    /// set, as the tree addresses its strings with 32-bit offsets.
+    /// Input length in bytes, counted before any decoding (`too_large`). Default 1 MiB; never
+    /// more than 2 GiB whatever is set, as the tree addresses its strings with 32-bit offsets
+    /// (for ISO-8859-1 input, that ceiling applies to its length decoded to UTF-8).
     pub max_bytes: usize,
     /// Element nesting depth; the document element is depth 1 (`too_deep`). Default 64.
     pub max_depth: usize,

@@ -1,6 +1,7 @@
 //! Bytes to [`Document`]: quick-xml tokenizes; every well-formedness, namespace, limit and
 //! hostile-input check is ours.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -9,6 +10,7 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use crate::chars::{find_invalid_char, is_name, is_whitespace, is_whitespace_only, split_qname};
+use crate::encoding::{Encoding, Latin1Offsets, PseudoAttributes, latin1_decoded_len};
 use crate::error::{Error, Location};
 use crate::limits::Limits;
 use crate::namespace_uri::is_absolute_uri;
@@ -72,6 +74,8 @@ struct RawAttribute<'i> {
 
 struct Builder<'i> {
     input: &'i str,
+    /// What the input was decoded from, for the declaration check.
+    encoding: Encoding,
     limits: &'i Limits,
     doc: Document,
     stack: Vec<OpenElement>,
@@ -95,7 +99,8 @@ struct Builder<'i> {
 impl Document {
     /// Parses `input` with the default [`Limits`].
     ///
-    /// Only UTF-8 is accepted (a byte order mark is fine); any DOCTYPE is refused.
+    /// UTF-8 is read (a byte order mark is fine), and so are ISO-8859-1 and US-ASCII when the
+    /// XML declaration names them; any DOCTYPE is refused.
     pub fn parse(input: &[u8]) -> Result<Document, Error> {
         Self::parse_with(input, &Limits::DEFAULT)
     }
@@ -104,7 +109,7 @@ impl Document {
     pub fn parse_with(input: &[u8], limits: &Limits) -> Result<Document, Error> {
         // Spans are u32 offsets into a buffer that holds the input and, at most, a normalised
         // copy of every part of it: half the u32 range keeps every offset exact.
-        let ceiling = limits.max_bytes.min(u32::MAX as usize / 2 - 64);
+        let ceiling = limits.max_bytes.min(HARD_CEILING);
         if input.len() > ceiling {
             return Err(Error::TooLarge {
                 limit: ceiling,
@@ -117,27 +122,60 @@ impl Document {
                 at: Location::default(),
             });
         }
-        let text = std::str::from_utf8(input).map_err(|e| Error::InvalidUtf8 {
-            at: Location {
-                offset: e.valid_up_to(),
-                path: String::new(),
-            },
-        })?;
-        if let Some((offset, code_point)) = find_invalid_char(text) {
-            return Err(Error::InvalidCharacter {
-                code_point,
-                at: Location {
-                    offset,
-                    path: String::new(),
-                },
-            });
+        let encoding = Encoding::declared(input)?;
+        if encoding == Encoding::Latin1 {
+            // The limit is on the input; the ceiling is on the buffer, which holds it as UTF-8.
+            let decoded_len = latin1_decoded_len(input);
+            if decoded_len > HARD_CEILING {
+                return Err(Error::TooLarge {
+                    limit: HARD_CEILING,
+                    found: decoded_len,
+                });
+            }
         }
-        Builder::new(text, limits).run()
+        match encoding.decode(input)? {
+            Cow::Borrowed(text) => parse_text(text, encoding, limits),
+            Cow::Owned(text) => {
+                let mut offsets = Latin1Offsets::new(&text);
+                match parse_text(&text, encoding, limits) {
+                    Ok(mut doc) => {
+                        // Nodes are in document order, so their offsets only grow.
+                        for node in doc.nodes.iter_mut().filter(|node| node.offset != NONE) {
+                            node.offset = offsets.original(node.offset as usize) as u32;
+                        }
+                        Ok(doc)
+                    }
+                    Err(mut error) => {
+                        if let Some(at) = error.location_mut() {
+                            at.offset = offsets.original(at.offset);
+                        }
+                        Err(error)
+                    }
+                }
+            }
+        }
     }
 }
 
+/// The most input (as UTF-8) any [`Limits`] lets through: see [`Limits::max_bytes`].
+const HARD_CEILING: usize = u32::MAX as usize / 2 - 64;
+
+/// Parses `text`, the input as UTF-8, read in `encoding` (which its declaration must name).
+fn parse_text(text: &str, encoding: Encoding, limits: &Limits) -> Result<Document, Error> {
+    if let Some((offset, code_point)) = find_invalid_char(text) {
+        return Err(Error::InvalidCharacter {
+            code_point,
+            at: Location {
+                offset,
+                path: String::new(),
+            },
+        });
+    }
+    Builder::new(text, encoding, limits).run()
+}
+
 impl<'i> Builder<'i> {
-    fn new(input: &'i str, limits: &'i Limits) -> Self {
+    fn new(input: &'i str, encoding: Encoding, limits: &'i Limits) -> Self {
         let mut buf = String::with_capacity(input.len() + XML_NAMESPACE.len() + 64);
         buf.push_str(input);
         let xml_uri = Span {
@@ -172,6 +210,7 @@ impl<'i> Builder<'i> {
         });
         Builder {
             input,
+            encoding,
             limits,
             doc,
             stack: Vec::new(),
@@ -381,7 +420,7 @@ impl<'i> Builder<'i> {
                     }
                 }
                 Some(&"encoding") => {
-                    if !value.eq_ignore_ascii_case("UTF-8") {
+                    if Encoding::from_label(value) != Some(self.encoding) {
                         return Err(Error::UnsupportedEncoding {
                             encoding: value.to_owned(),
                             at: Location {
@@ -1221,33 +1260,4 @@ pub(crate) fn push_eol_normalized(buf: &mut String, s: &str) {
         rest = after.strip_prefix('\n').unwrap_or(after);
     }
     buf.push_str(rest);
-}
-
-/// The `name="value"` pairs of an XML declaration.
-struct PseudoAttributes<'a> {
-    rest: &'a str,
-}
-
-impl<'a> PseudoAttributes<'a> {
-    fn next_pair(&mut self) -> Result<Option<(&'a str, &'a str)>, ()> {
-        let trimmed = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
-        if trimmed.is_empty() {
-            return Ok(None);
-        }
-        if trimmed.len() == self.rest.len() {
-            return Err(());
-        }
-        let (name, after) = trimmed.split_once('=').ok_or(())?;
-        let name = name.trim_end_matches([' ', '\t', '\n', '\r']);
-        let after = after.trim_start_matches([' ', '\t', '\n', '\r']);
-        let quote = after
-            .chars()
-            .next()
-            .filter(|q| matches!(q, '"' | '\''))
-            .ok_or(())?;
-        let body = after.get(1..).ok_or(())?;
-        let end = body.find(quote).ok_or(())?;
-        self.rest = body.get(end + 1..).ok_or(())?;
-        Ok(Some((name, body.get(..end).ok_or(())?)))
-    }
 }

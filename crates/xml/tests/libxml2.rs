@@ -144,3 +144,4 @@ libxml2_case!(references_and_unicode);
 libxml2_case!(bom_prolog_epilog);
 libxml2_case!(mixed_content_whitespace);
 libxml2_case!(saml_response_signed);
+libxml2_case!(latin1_document);

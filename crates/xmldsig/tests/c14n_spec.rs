@@ -45,6 +45,7 @@ const FILES: &[(&str, &[u8])] = &[
     fixture!("spec-3.4-chars-no-doctype.c14n.out"),
     fixture!("spec-3.6-utf8.input.xml"),
     fixture!("spec-3.6-utf8-declared-utf8.input.xml"),
+    fixture!("spec-3.6-latin1-byte.input.xml"),
     fixture!("spec-3.6-utf8.c14n.out"),
     fixture!("exc-spec-2.2-first.input.xml"),
     fixture!("exc-spec-2.2-first.elem2.c14n.out"),
