@@ -87,25 +87,38 @@ fn xmldsig(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("xmldsig");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("saml.sign response.xml (parse, sign assertion, write)", |b| {
-        b.iter(|| {
-            let mut doc = Document::parse(black_box(RESPONSE)).expect("parses");
-            let target = assertion(&doc);
-            sign_enveloped(&mut doc, target, signing.as_ref(), &options, provider, &mut rng)
+    group.bench_function(
+        "saml.sign response.xml (parse, sign assertion, write)",
+        |b| {
+            b.iter(|| {
+                let mut doc = Document::parse(black_box(RESPONSE)).expect("parses");
+                let target = assertion(&doc);
+                sign_enveloped(
+                    &mut doc,
+                    target,
+                    signing.as_ref(),
+                    &options,
+                    provider,
+                    &mut rng,
+                )
                 .expect("signs");
-            doc.to_xml()
-        })
-    });
-    group.bench_function("saml.verify response_signed.xml (parse, verify assertion)", |b| {
-        b.iter(|| {
-            let doc = Document::parse(black_box(RESPONSE_SIGNED)).expect("parses");
-            let target = assertion(&doc);
-            verifier
-                .verify_enveloped(&doc, target, now())
-                .map(|v| v.element())
-                .expect("verifies")
-        })
-    });
+                doc.to_xml()
+            })
+        },
+    );
+    group.bench_function(
+        "saml.verify response_signed.xml (parse, verify assertion)",
+        |b| {
+            b.iter(|| {
+                let doc = Document::parse(black_box(RESPONSE_SIGNED)).expect("parses");
+                let target = assertion(&doc);
+                verifier
+                    .verify_enveloped(&doc, target, now())
+                    .map(|v| v.element())
+                    .expect("verifies")
+            })
+        },
+    );
 
     // The floor: the same key and bytes without XML.
     let message = RESPONSE;
@@ -118,7 +131,11 @@ fn xmldsig(c: &mut Criterion) {
     group.bench_function("raw RSA-2048 SHA-256 sign (4.2 KB)", |b| {
         b.iter(|| {
             signing
-                .sign(SignatureAlgorithm::RsaPkcs1Sha256, black_box(message), &mut rng)
+                .sign(
+                    SignatureAlgorithm::RsaPkcs1Sha256,
+                    black_box(message),
+                    &mut rng,
+                )
                 .expect("sign")
         })
     });

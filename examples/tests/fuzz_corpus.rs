@@ -7,27 +7,29 @@ use std::path::{Path, PathBuf};
 // Each fuzz target's body; the same files are compiled into the cargo-fuzz binaries. Top-level
 // modules, because `#[path]` inside an inline module resolves from `tests/checks/`, which does
 // not exist.
-#[path = "../../fuzz/checks/xml_parse.rs"]
-mod xml_parse;
-#[path = "../../fuzz/checks/verify_mutated.rs"]
-mod verify_mutated;
-#[path = "../../fuzz/checks/patch_apply.rs"]
-mod patch_apply;
 #[path = "../../fuzz/checks/c14n_stability.rs"]
 mod c14n_stability;
 #[path = "../../fuzz/checks/cert_parse.rs"]
 mod cert_parse;
 #[path = "../../fuzz/checks/filter_roundtrip.rs"]
 mod filter_roundtrip;
+#[path = "../../fuzz/checks/patch_apply.rs"]
+mod patch_apply;
 #[path = "../../fuzz/checks/path_parse.rs"]
 mod path_parse;
-#[path = "../../fuzz/checks/saml_response.rs"]
-mod saml_response;
 #[path = "../../fuzz/checks/saml_redirect.rs"]
 mod saml_redirect;
+#[path = "../../fuzz/checks/saml_response.rs"]
+mod saml_response;
+#[path = "../../fuzz/checks/verify_mutated.rs"]
+mod verify_mutated;
+#[path = "../../fuzz/checks/xml_parse.rs"]
+mod xml_parse;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("fuzz corpus {} missing: {e}", dir.display()))
         .map(|entry| entry.expect("corpus entry").path())
@@ -52,7 +54,12 @@ macro_rules! replay {
         fn $name() {
             for (path, bytes) in corpus($target) {
                 let result = std::panic::catch_unwind(|| $run(&bytes));
-                assert!(result.is_ok(), "fuzz target {} panicked on {}", $target, path.display());
+                assert!(
+                    result.is_ok(),
+                    "fuzz target {} panicked on {}",
+                    $target,
+                    path.display()
+                );
             }
         }
     };
