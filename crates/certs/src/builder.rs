@@ -271,7 +271,7 @@ impl BuilderProfile for LeafProfile {
         );
         let usage = match self.kind {
             KeyKind::Rsa => KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment,
-            KeyKind::EcP256 => KeyUsages::DigitalSignature.into(),
+            KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::Dsa => KeyUsages::DigitalSignature.into(),
         };
         extensions.push(KeyUsage(usage).to_extension(tbs.subject(), &extensions)?);
         let ski = SubjectKeyIdentifier::try_from(spk)?;

@@ -88,8 +88,8 @@ pub enum Error {
         uri: String,
     },
     /// Policy: the algorithm exists but is not allowed through this entry point
-    /// (RSA-SHA1 outside [`VerifyingKey::verify_legacy_sha1`](crate::VerifyingKey::verify_legacy_sha1),
-    /// or RSA-SHA1 for signing).
+    /// (a legacy algorithm outside [`VerifyingKey::verify_legacy`](crate::VerifyingKey::verify_legacy),
+    /// a default one through it, or a verify-only algorithm for signing).
     #[error("algorithm {algorithm} is not allowed here")]
     AlgorithmNotAllowed {
         /// The algorithm's name.

@@ -1,4 +1,5 @@
-//! Public and private keys: RSA and ECDSA P-256, in PKCS#8, PKCS#1 and SPKI, PEM and DER.
+//! Public and private keys: RSA and ECDSA P-256, in PKCS#8, PKCS#1 and SPKI, PEM and DER; public
+//! ECDSA P-384 and DSA keys (SPKI) for verification only.
 
 use core::fmt;
 
@@ -53,9 +54,16 @@ pub(crate) enum PublicKeyInner {
         bits: usize,
     },
     EcP256(p256::PublicKey),
+    EcP384(p384::PublicKey),
+    /// Checked (group parameters and `y`) when read; the provider decodes it again from the SPKI.
+    Dsa {
+        bits: usize,
+    },
 }
 
-/// A public key (RSA or ECDSA P-256), compared by its canonical SPKI encoding.
+/// A public key (RSA, ECDSA P-256 or P-384, DSA), compared by its canonical SPKI encoding.
+///
+/// P-384 and DSA keys are for verification only (fedkit has no P-384 or DSA private keys).
 #[derive(Clone)]
 pub struct PublicKey {
     pub(crate) inner: PublicKeyInner,
@@ -83,6 +91,14 @@ impl PublicKey {
                 .algorithm
                 .parameters
                 .and_then(|p| p.decode_as::<spki::ObjectIdentifier>().ok());
+            if curve == Some(const_oid_p384()) {
+                let key = p384::PublicKey::from_public_key_der(der).map_err(|e| {
+                    Error::InvalidPublicKey {
+                        reason: e.to_string(),
+                    }
+                })?;
+                return Self::from_p384(key);
+            }
             if curve != Some(const_oid_p256()) {
                 return Err(Error::UnsupportedKeyAlgorithm {
                     oid: match curve {
@@ -96,6 +112,16 @@ impl PublicKey {
                     reason: e.to_string(),
                 })?;
             Self::from_p256(key)
+        } else if oid == const_oid_dsa() {
+            let key = dsa::VerifyingKey::try_from(spki).map_err(|e| Error::InvalidPublicKey {
+                reason: e.to_string(),
+            })?;
+            let bits = key.components().p().bit_width() as usize;
+            let spki_der = dsa_spki_der(&key)?;
+            Ok(PublicKey {
+                inner: PublicKeyInner::Dsa { bits },
+                spki_der,
+            })
         } else {
             Err(Error::UnsupportedKeyAlgorithm {
                 oid: oid.to_string(),
@@ -194,6 +220,19 @@ impl PublicKey {
         })
     }
 
+    fn from_p384(key: p384::PublicKey) -> Result<Self> {
+        let spki_der = key
+            .to_public_key_der()
+            .map_err(|e| Error::InvalidPublicKey {
+                reason: e.to_string(),
+            })?
+            .into_vec();
+        Ok(PublicKey {
+            inner: PublicKeyInner::EcP384(key),
+            spki_der,
+        })
+    }
+
     /// The canonical DER `SubjectPublicKeyInfo`.
     pub fn spki_der(&self) -> &[u8] {
         &self.spki_der
@@ -204,19 +243,22 @@ impl PublicKey {
         pem_encode("PUBLIC KEY", &self.spki_der)
     }
 
-    /// RSA or EC P-256.
+    /// RSA, EC P-256, EC P-384 or DSA.
     pub fn kind(&self) -> KeyKind {
         match self.inner {
             PublicKeyInner::Rsa { .. } => KeyKind::Rsa,
             PublicKeyInner::EcP256(_) => KeyKind::EcP256,
+            PublicKeyInner::EcP384(_) => KeyKind::EcP384,
+            PublicKeyInner::Dsa { .. } => KeyKind::Dsa,
         }
     }
 
-    /// The key size: the RSA modulus length, or 256 for P-256.
+    /// The key size: the RSA modulus or DSA prime length, or 256 / 384 for the curves.
     pub fn bits(&self) -> usize {
         match &self.inner {
-            PublicKeyInner::Rsa { bits } => *bits,
+            PublicKeyInner::Rsa { bits } | PublicKeyInner::Dsa { bits } => *bits,
             PublicKeyInner::EcP256(_) => 256,
+            PublicKeyInner::EcP384(_) => 384,
         }
     }
 }
@@ -436,6 +478,23 @@ fn const_oid_ec() -> spki::ObjectIdentifier {
 
 fn const_oid_p256() -> spki::ObjectIdentifier {
     spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7")
+}
+
+fn const_oid_p384() -> spki::ObjectIdentifier {
+    spki::ObjectIdentifier::new_unwrap("1.3.132.0.34")
+}
+
+fn const_oid_dsa() -> spki::ObjectIdentifier {
+    spki::ObjectIdentifier::new_unwrap("1.2.840.10040.4.1")
+}
+
+/// The canonical SPKI of a DSA key, so that equal keys compare equal however they were encoded.
+fn dsa_spki_der(key: &dsa::VerifyingKey) -> Result<Vec<u8>> {
+    key.to_public_key_der()
+        .map(|doc| doc.into_vec())
+        .map_err(|e| Error::InvalidPublicKey {
+            reason: e.to_string(),
+        })
 }
 
 /// Decodes one PEM block, tolerant of CRLF, surrounding text and any line length.

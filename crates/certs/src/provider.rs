@@ -42,9 +42,10 @@ pub trait SigningKey: Send + Sync + Debug {
     /// Signs `message` (the whole message; the algorithm hashes it).
     ///
     /// `rng` blinds RSA private-key operations and salts PSS; ECDSA signatures are
-    /// deterministic (RFC 6979) and come out as `r || s`. RSA-SHA1 is refused with
-    /// [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed); an algorithm for the
-    /// other key kind with [`Error::AlgorithmKeyMismatch`](crate::Error::AlgorithmKeyMismatch).
+    /// deterministic (RFC 6979) and come out as `r || s`. An algorithm fedkit only verifies
+    /// ([`SignatureAlgorithm::can_sign`] is false: every legacy one, ECDSA SHA-384/512) is refused
+    /// with [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed); an algorithm for
+    /// another key kind with [`Error::AlgorithmKeyMismatch`](crate::Error::AlgorithmKeyMismatch).
     fn sign(
         &self,
         algorithm: SignatureAlgorithm,
@@ -60,15 +61,29 @@ pub trait SigningKey: Send + Sync + Debug {
 pub trait VerifyingKey: Send + Sync + Debug {
     /// Verifies `signature` over `message` (the whole message; the algorithm hashes it).
     ///
-    /// RSA-SHA1 is refused with [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed)
-    /// (use [`verify_legacy_sha1`](Self::verify_legacy_sha1)); an algorithm for the other key
-    /// kind with [`Error::AlgorithmKeyMismatch`](crate::Error::AlgorithmKeyMismatch); a bad
-    /// signature with [`Error::SignatureInvalid`](crate::Error::SignatureInvalid).
+    /// A legacy algorithm ([`SignatureAlgorithm::is_legacy`]) is refused with
+    /// [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed) (use
+    /// [`verify_legacy`](Self::verify_legacy)); an algorithm for another key kind with
+    /// [`Error::AlgorithmKeyMismatch`](crate::Error::AlgorithmKeyMismatch); a bad signature with
+    /// [`Error::SignatureInvalid`](crate::Error::SignatureInvalid).
     fn verify(&self, algorithm: SignatureAlgorithm, message: &[u8], signature: &[u8])
     -> Result<()>;
 
+    /// Verifies a signature made with a legacy algorithm (SHA-1, SHA-224, SHA-3, RIPEMD-160,
+    /// DSA), for peers that still send them. Takes only legacy algorithms: a default one is
+    /// refused with [`Error::AlgorithmNotAllowed`](crate::Error::AlgorithmNotAllowed), so a
+    /// caller cannot route everything through the weaker entry point by accident.
+    fn verify_legacy(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<()>;
+
     /// Verifies an RSA PKCS#1 v1.5 SHA-1 signature: legacy, for peers that still send them.
-    fn verify_legacy_sha1(&self, message: &[u8], signature: &[u8]) -> Result<()>;
+    fn verify_legacy_sha1(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        self.verify_legacy(SignatureAlgorithm::RsaPkcs1Sha1, message, signature)
+    }
 
     /// The key this verifier checks against.
     fn public_key(&self) -> &PublicKey;

@@ -149,8 +149,8 @@ impl TrustSet {
     }
 
     /// Verifies `signature` over `message` with any trusted certificate the hint selects and
-    /// the expiry policy admits. RSA-SHA1 is refused (see
-    /// [`verify_legacy_sha1`](Self::verify_legacy_sha1)).
+    /// the expiry policy admits. Legacy algorithms are refused (see
+    /// [`verify_legacy`](Self::verify_legacy)).
     pub fn verify(
         &self,
         algorithm: SignatureAlgorithm,
@@ -166,6 +166,28 @@ impl TrustSet {
         }
         self.verify_with(algorithm, now, hint, |verifier| {
             verifier.verify(algorithm, message, signature)
+        })
+    }
+
+    /// [`verify`](Self::verify) for the legacy algorithms only
+    /// ([`SignatureAlgorithm::is_legacy`]: SHA-1, SHA-224, SHA-3, RIPEMD-160, DSA), opt-in by name.
+    /// A default algorithm is refused with `algorithm_not_allowed`. For RSA keys under 2048 bits,
+    /// build the set with [`danger::legacy_rsa_1024_provider`](crate::danger::legacy_rsa_1024_provider).
+    pub fn verify_legacy(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+        now: DateTime<Utc>,
+        hint: KeyHint<'_>,
+    ) -> Result<Verified<'_>> {
+        if !algorithm.is_legacy() {
+            return Err(Error::AlgorithmNotAllowed {
+                algorithm: algorithm.name(),
+            });
+        }
+        self.verify_with(algorithm, now, hint, |verifier| {
+            verifier.verify_legacy(algorithm, message, signature)
         })
     }
 
@@ -200,7 +222,10 @@ impl TrustSet {
         let mut tried_signature = false;
         for entry in self.entries.iter().filter(selected) {
             any_selected = true;
-            if entry.certificate.public_key().kind() != algorithm.key_kind() {
+            if !algorithm
+                .key_kinds()
+                .contains(&entry.certificate.public_key().kind())
+            {
                 kind_mismatch.get_or_insert(Error::AlgorithmKeyMismatch {
                     algorithm: algorithm.name(),
                     key: entry.certificate.public_key().kind().name(),

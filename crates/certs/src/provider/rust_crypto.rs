@@ -1,11 +1,15 @@
-//! The RustCrypto backend: `rsa` 0.10 (PKCS#1 v1.5 and PSS, blinded), `p256`, `sha1`/`sha2`.
+//! The RustCrypto backend: `rsa` 0.10 (PKCS#1 v1.5 and PSS, blinded), `p256`, `sha1`/`sha2`;
+//! for verification only also `p384`, `dsa`, `sha3` and `ripemd`.
 
 use core::fmt;
 
 use pkcs8::DecodePublicKey as _;
 use rand_core::CryptoRng;
+use ripemd::Ripemd160;
 use sha1::Sha1;
-use sha2::{Digest as _, Sha256, Sha384, Sha512};
+use sha2::{Digest as _, Sha224, Sha256, Sha384, Sha512};
+use sha3::{Sha3_224, Sha3_256, Sha3_384, Sha3_512};
+use signature::hazmat::PrehashVerifier as _;
 
 use super::{CryptoProvider, DigestContext, SigningKey, VerifyingKey};
 use crate::key::{PrivateKeyInner, PublicKeyInner};
@@ -61,21 +65,26 @@ impl CryptoProvider for RustCryptoProvider {
 
     fn verifying_key(&self, key: &PublicKey) -> Result<Box<dyn VerifyingKey>> {
         self.check_size(key)?;
-        let (rsa, ecdsa) = match &key.inner {
-            PublicKeyInner::EcP256(public) => (None, Some(p256::ecdsa::VerifyingKey::from(public))),
-            PublicKeyInner::Rsa { .. } => {
-                let rsa = rsa::PublicKey::from_public_key_der(key.spki_der()).map_err(|e| {
-                    Error::InvalidPublicKey {
-                        reason: e.to_string(),
-                    }
-                })?;
-                (Some(rsa), None)
+        let invalid = |e: spki::Error| Error::InvalidPublicKey {
+            reason: e.to_string(),
+        };
+        let loaded = match &key.inner {
+            PublicKeyInner::EcP256(public) => {
+                Loaded::EcP256(p256::ecdsa::VerifyingKey::from(public))
             }
+            PublicKeyInner::EcP384(public) => {
+                Loaded::EcP384(p384::ecdsa::VerifyingKey::from(public))
+            }
+            PublicKeyInner::Rsa { .. } => {
+                Loaded::Rsa(rsa::PublicKey::from_public_key_der(key.spki_der()).map_err(invalid)?)
+            }
+            PublicKeyInner::Dsa { .. } => Loaded::Dsa(
+                dsa::VerifyingKey::from_public_key_der(key.spki_der()).map_err(invalid)?,
+            ),
         };
         Ok(Box::new(RustCryptoVerifyingKey {
             key: key.clone(),
-            rsa,
-            ecdsa,
+            loaded,
         }))
     }
 
@@ -85,6 +94,12 @@ impl CryptoProvider for RustCryptoProvider {
             DigestAlgorithm::Sha256 => Box::new(Hashing(Sha256::new(), algorithm)),
             DigestAlgorithm::Sha384 => Box::new(Hashing(Sha384::new(), algorithm)),
             DigestAlgorithm::Sha512 => Box::new(Hashing(Sha512::new(), algorithm)),
+            DigestAlgorithm::Sha224 => Box::new(Hashing(Sha224::new(), algorithm)),
+            DigestAlgorithm::Sha3_224 => Box::new(Hashing(Sha3_224::new(), algorithm)),
+            DigestAlgorithm::Sha3_256 => Box::new(Hashing(Sha3_256::new(), algorithm)),
+            DigestAlgorithm::Sha3_384 => Box::new(Hashing(Sha3_384::new(), algorithm)),
+            DigestAlgorithm::Sha3_512 => Box::new(Hashing(Sha3_512::new(), algorithm)),
+            DigestAlgorithm::Ripemd160 => Box::new(Hashing(Ripemd160::new(), algorithm)),
         }
     }
 }
@@ -126,6 +141,11 @@ impl SigningKey for RustCryptoSigningKey {
         rng: &mut dyn CryptoRng,
     ) -> Result<Vec<u8>> {
         algorithm.check_usable(self.key.kind(), false)?;
+        if !algorithm.can_sign() {
+            return Err(Error::AlgorithmNotAllowed {
+                algorithm: algorithm.name(),
+            });
+        }
         let failed = |_| Error::SigningFailed;
         match (&self.key.inner, &self.ecdsa) {
             (PrivateKeyInner::Rsa(key), _) => match algorithm {
@@ -165,10 +185,17 @@ impl SigningKey for RustCryptoSigningKey {
     }
 }
 
+/// The backend's own key object, built once per verifying key.
+enum Loaded {
+    Rsa(rsa::PublicKey),
+    EcP256(p256::ecdsa::VerifyingKey),
+    EcP384(p384::ecdsa::VerifyingKey),
+    Dsa(dsa::VerifyingKey),
+}
+
 struct RustCryptoVerifyingKey {
     key: PublicKey,
-    rsa: Option<rsa::PublicKey>,
-    ecdsa: Option<p256::ecdsa::VerifyingKey>,
+    loaded: Loaded,
 }
 
 impl fmt::Debug for RustCryptoVerifyingKey {
@@ -186,27 +213,39 @@ impl RustCryptoVerifyingKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<()> {
-        let ok = match (&self.rsa, &self.ecdsa) {
-            (Some(key), _) => match algorithm {
-                SignatureAlgorithm::RsaPkcs1Sha1 => key.pkcs1v15_verify::<Sha1>(message, signature),
-                SignatureAlgorithm::RsaPkcs1Sha256 => {
-                    key.pkcs1v15_verify::<Sha256>(message, signature)
-                }
-                SignatureAlgorithm::RsaPkcs1Sha384 => {
-                    key.pkcs1v15_verify::<Sha384>(message, signature)
-                }
-                SignatureAlgorithm::RsaPkcs1Sha512 => {
-                    key.pkcs1v15_verify::<Sha512>(message, signature)
-                }
-                SignatureAlgorithm::RsaPssSha256 => key.pss_verify::<Sha256>(message, signature),
-                SignatureAlgorithm::RsaPssSha384 => key.pss_verify::<Sha384>(message, signature),
-                SignatureAlgorithm::RsaPssSha512 => key.pss_verify::<Sha512>(message, signature),
+        use SignatureAlgorithm as S;
+        let ok = match &self.loaded {
+            Loaded::Rsa(key) => match algorithm {
+                S::RsaPkcs1Sha1 => key.pkcs1v15_verify::<Sha1>(message, signature),
+                S::RsaPkcs1Sha256 => key.pkcs1v15_verify::<Sha256>(message, signature),
+                S::RsaPkcs1Sha384 => key.pkcs1v15_verify::<Sha384>(message, signature),
+                S::RsaPkcs1Sha512 => key.pkcs1v15_verify::<Sha512>(message, signature),
+                S::RsaPssSha256 => key.pss_verify::<Sha256>(message, signature),
+                S::RsaPssSha384 => key.pss_verify::<Sha384>(message, signature),
+                S::RsaPssSha512 => key.pss_verify::<Sha512>(message, signature),
+                S::RsaPssSha1 => key.pss_verify::<Sha1>(message, signature),
+                S::RsaPssSha224 => key.pss_verify::<Sha224>(message, signature),
+                S::RsaPssSha3_224 => key.pss_verify::<Sha3_224>(message, signature),
+                S::RsaPssSha3_256 => key.pss_verify::<Sha3_256>(message, signature),
+                S::RsaPssSha3_384 => key.pss_verify::<Sha3_384>(message, signature),
+                S::RsaPssSha3_512 => key.pss_verify::<Sha3_512>(message, signature),
                 _ => return Err(Error::SignatureInvalid),
             }
             .is_ok(),
-            (None, Some(verifier)) => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| signature::Verifier::verify(verifier, message, &sig).is_ok()),
-            (None, None) => false,
+            Loaded::EcP256(key) => {
+                let hash = self.prehash(algorithm, message);
+                p256::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| key.verify_prehash(&hash, &sig).is_ok())
+            }
+            Loaded::EcP384(key) => {
+                let hash = self.prehash(algorithm, message);
+                p384::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| key.verify_prehash(&hash, &sig).is_ok())
+            }
+            Loaded::Dsa(key) => {
+                let hash = self.prehash(algorithm, message);
+                dsa_signature(signature).is_some_and(|sig| key.verify_prehash(&hash, &sig).is_ok())
+            }
         };
         if ok {
             Ok(())
@@ -214,6 +253,43 @@ impl RustCryptoVerifyingKey {
             Err(Error::SignatureInvalid)
         }
     }
+
+    fn prehash(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Vec<u8> {
+        RustCryptoProvider::new().digest_bytes(algorithm.digest(), message)
+    }
+}
+
+/// A DSA `r || s` signature value (RFC 3275 section 6.4.1: two equal halves) as the DER
+/// `Dss-Sig-Value` the `dsa` crate reads. `None` for anything that cannot be one.
+fn dsa_signature(raw: &[u8]) -> Option<dsa::Signature> {
+    // Halves of at most 64 bytes cover every FIPS 186 size (q of 160, 224 or 256 bits).
+    if raw.is_empty() || !raw.len().is_multiple_of(2) || raw.len() > 128 {
+        return None;
+    }
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let mut body = Vec::with_capacity(raw.len() + 6);
+    for half in [r, s] {
+        let digits: &[u8] = match half.iter().position(|&b| b != 0) {
+            Some(first) => half.get(first..)?,
+            None => return None,
+        };
+        let pad = digits.first().is_some_and(|&b| b & 0x80 != 0);
+        body.push(0x02);
+        body.push(u8::try_from(digits.len() + usize::from(pad)).ok()?);
+        if pad {
+            body.push(0);
+        }
+        body.extend_from_slice(digits);
+    }
+    let mut der = Vec::with_capacity(body.len() + 3);
+    der.push(0x30);
+    let len = u8::try_from(body.len()).ok()?;
+    if len >= 0x80 {
+        der.push(0x81);
+    }
+    der.push(len);
+    der.extend_from_slice(&body);
+    dsa::Signature::try_from(der.as_slice()).ok()
 }
 
 impl VerifyingKey for RustCryptoVerifyingKey {
@@ -227,8 +303,12 @@ impl VerifyingKey for RustCryptoVerifyingKey {
         self.verify_checked(algorithm, message, signature)
     }
 
-    fn verify_legacy_sha1(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        let algorithm = SignatureAlgorithm::RsaPkcs1Sha1;
+    fn verify_legacy(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<()> {
         algorithm.check_usable(self.key.kind(), true)?;
         self.verify_checked(algorithm, message, signature)
     }
