@@ -470,8 +470,8 @@ impl Document {
         self.is_ancestor_or_self(self.root(), node).then_some(node)
     }
 
-    /// Byte offset where `n` starts in the parsed input (`None` for the document node and for
-    /// nodes built after parsing).
+    /// Byte offset where `n` starts in the parsed input as given, before any decoding from
+    /// ISO-8859-1 (`None` for the document node and for nodes built after parsing).
     pub fn source_offset(&self, n: NodeId) -> Option<usize> {
         let offset = self.node(n)?.offset;
         (offset != NONE && n != self.root()).then_some(offset as usize)
