@@ -1,6 +1,8 @@
 //! xmlsec's XML-DSig suite (`$FEDKIT_SHARED/vectors/xmldsig/xmlsec/manifest.toml`, default
 //! `../shared` beside the checkout): every `[[signature]]` row is verified with the manifest's key,
-//! once with the default policy and once in the legacy SHA-1 mode, and the outcome must equal the
+//! once with the default policy and default provider, and once in the named legacy mode
+//! (`VerifyPolicy::legacy()`, every legacy algorithm, with a trust set on
+//! `danger::legacy_rsa_1024_provider()` for RSA-1024 certificates), and the outcome must equal the
 //! row in `data/xmldsig_vectors_expected.toml` (the exact error code for every refusal, with the
 //! reason). Independently of that table, the manifest's own verdicts are enforced: no `invalid`
 //! row ever verifies, and every `valid` row that verifies does so with the manifest's key.
@@ -9,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
-use fedkit_certs::{Certificate, TrustSet, default_provider};
+use fedkit_certs::{Certificate, CryptoProvider, TrustSet, danger, default_provider};
 use fedkit_xml::Document;
 use fedkit_xmldsig::{DSIG_NS, Verifier, VerifyPolicy};
 
@@ -83,7 +85,12 @@ fn time(row: &Row) -> DateTime<Utc> {
     }
 }
 
-fn outcome(dir: &Path, row: &Row, policy: &VerifyPolicy) -> String {
+fn outcome(
+    dir: &Path,
+    row: &Row,
+    policy: &VerifyPolicy,
+    provider: &'static dyn CryptoProvider,
+) -> String {
     let bytes = std::fs::read(dir.join(&row.file)).expect("manifest file");
     let doc = match Document::parse(&bytes) {
         Ok(doc) => doc,
@@ -95,10 +102,10 @@ fn outcome(dir: &Path, row: &Row, policy: &VerifyPolicy) -> String {
     }) else {
         return "signature_not_found".to_owned();
     };
-    let mut trust = TrustSet::new();
+    let mut trust = TrustSet::with_provider(provider);
     trust.set_expiry_policy(fedkit_certs::ExpiryPolicy::Reject);
     if let Some(cert) = trusted(dir, row) {
-        // A certificate the provider refuses (e.g. DSA) leaves the set empty.
+        // A certificate the provider refuses (RSA-1024 by default) leaves the set empty.
         let _ = trust.import(cert);
     }
     match Verifier::new(&trust, policy, default_provider()).verify_signature(
@@ -135,8 +142,13 @@ fn every_xmlsec_row_has_its_documented_outcome() {
     let mut failures = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for row in &manifest.signature {
-        let default = outcome(&dir, row, &VerifyPolicy::default());
-        let legacy = outcome(&dir, row, &VerifyPolicy::default().legacy_sha1());
+        let default = outcome(&dir, row, &VerifyPolicy::default(), default_provider());
+        let legacy = outcome(
+            &dir,
+            row,
+            &VerifyPolicy::default().legacy(),
+            danger::legacy_rsa_1024_provider(),
+        );
         if row.expected == "invalid" && (default == "verified" || legacy == "verified") {
             failures.push(format!("{}: an invalid signature verified", row.file));
         }
@@ -176,9 +188,13 @@ fn expired_signer_certificate_is_refused_at_the_current_time() {
         verification_time: Some(time.into()),
     };
     let legacy = VerifyPolicy::default().legacy_sha1();
-    assert_eq!(outcome(&dir, &row("now"), &legacy), "certificate_not_valid");
+    let provider = default_provider();
     assert_eq!(
-        outcome(&dir, &row("2026-03-15T00:00:00Z"), &legacy),
+        outcome(&dir, &row("now"), &legacy, provider),
+        "certificate_not_valid"
+    );
+    assert_eq!(
+        outcome(&dir, &row("2026-03-15T00:00:00Z"), &legacy, provider),
         "verified"
     );
 }

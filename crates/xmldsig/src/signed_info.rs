@@ -54,7 +54,8 @@ impl SignedInfo {
                 name: "ds:SignatureMethod",
             })?;
         let method_uri = algorithm_of(doc, signature_method)?;
-        // HMAC, DSA and anything unknown fail here: they are not in fedkit-certs' list at all.
+        // HMAC, MD5 and anything unknown fail here: they are not in fedkit-certs' list at all;
+        // legacy algorithms fail here unless the policy opted into them.
         let algorithm = SignatureAlgorithm::from_xmldsig_uri(method_uri)
             .ok()
             .filter(|alg| policy.allows_signature(*alg))

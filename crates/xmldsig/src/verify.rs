@@ -242,7 +242,7 @@ impl<'t> Verifier<'t> {
         for hint in hints {
             let outcome = if algorithm.is_legacy() {
                 self.trust
-                    .verify_legacy_sha1(message, &parsed.signature_value, now, hint)
+                    .verify_legacy(algorithm, message, &parsed.signature_value, now, hint)
             } else {
                 self.trust
                     .verify(algorithm, message, &parsed.signature_value, now, hint)
