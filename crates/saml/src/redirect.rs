@@ -264,7 +264,15 @@ fn strip_whitespace(bytes: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Percent-decoding of a form value (`+` is a space).
+/// The value of one ASCII hex digit; `u8::from_str_radix` would also take a sign (`%+4`).
+fn hex_value(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|v| u8::try_from(v).ok())
+}
+
+/// Percent-decoding of a form value (`+` is a space); an escape is `%` HEXDIG HEXDIG
+/// (RFC 3986 §2.1) and nothing else.
 fn url_decode(s: &str) -> Result<Vec<u8>, Error> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -272,16 +280,17 @@ fn url_decode(s: &str) -> Result<Vec<u8>, Error> {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).ok_or(Error::QueryMalformed {
-                    reason: "truncated percent-escape",
-                })?;
-                let value = std::str::from_utf8(hex)
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or(Error::QueryMalformed {
+                let (Some(&high), Some(&low)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
+                    return Err(Error::QueryMalformed {
+                        reason: "truncated percent-escape",
+                    });
+                };
+                let (Some(high), Some(low)) = (hex_value(high), hex_value(low)) else {
+                    return Err(Error::QueryMalformed {
                         reason: "bad percent-escape",
-                    })?;
-                out.push(value);
+                    });
+                };
+                out.push(high << 4 | low);
                 i += 3;
             }
             b'+' => {
@@ -349,6 +358,51 @@ mod tests {
         assert_eq!(url_decode_string(&encoded).unwrap(), "a b+c/=&é");
         assert_eq!(url_decode("%2").unwrap_err().code(), "query_malformed");
         assert_eq!(url_decode("%zz").unwrap_err().code(), "query_malformed");
+    }
+
+    /// RelayState values and what they decode to (`None`: refused as `query_malformed`).
+    /// An escape is `%` HEXDIG HEXDIG (RFC 3986 §2.1); `+` is a space (form encoding, as
+    /// browsers send the Redirect binding). Expected values by hand.
+    const RELAY_STATE_CASES: &[(&str, Option<&str>, &str)] = &[
+        (
+            "%+41",
+            None,
+            "a sign is not a hex digit (from_str_radix took %+4 as 0x04)",
+        ),
+        ("%-1", None, "a minus sign is not a hex digit"),
+        ("%4", None, "one hex digit at the end"),
+        ("%G1", None, "G is not a hex digit"),
+        ("a%", None, "a lone % at the end"),
+        ("%41", Some("A"), "upper-case escape"),
+        ("%c3%a9", Some("é"), "lower-case hex"),
+        (
+            "%e9",
+            None,
+            "lower-case hex decoding to a lone 0xE9, which is not UTF-8",
+        ),
+        ("a+b", Some("a b"), "+ is a space in a form value"),
+        ("%2B", Some("+"), "an escaped + stays a +"),
+        ("", Some(""), "an empty value"),
+    ];
+
+    #[test]
+    fn percent_escapes_are_exactly_two_hex_digits() {
+        let limits = RedirectLimits::default();
+        for (relay, expected, reason) in RELAY_STATE_CASES {
+            let query = format!("SAMLRequest=QUFB&RelayState={relay}");
+            match (RedirectQuery::parse(&query, &limits), expected) {
+                (Ok(parsed), Some(value)) => {
+                    assert_eq!(
+                        parsed.relay_state.as_deref(),
+                        Some(*value),
+                        "{relay}: {reason}"
+                    );
+                }
+                (Err(err), None) => assert_eq!(err.code(), "query_malformed", "{relay}: {reason}"),
+                (outcome, _) => panic!("{relay}: {reason}: {outcome:?}"),
+            }
+        }
+        assert_eq!(url_decode("%e9").unwrap(), [0xE9], "lower-case hex");
     }
 
     #[test]
