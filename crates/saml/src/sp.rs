@@ -184,14 +184,17 @@ impl ServiceProvider {
         self
     }
 
-    /// Decrypts `EncryptedAssertion`s with this key (AES-GCM/CBC content, RSA-OAEP key
-    /// transport; RSA-1_5 only with [`with_decrypt_policy`](Self::with_decrypt_policy)).
+    /// Decrypts `EncryptedAssertion`s with this key (AES-GCM content, RSA-OAEP key transport;
+    /// AES-CBC content and RSA-1_5 only when opted in with
+    /// [`with_decrypt_policy`](Self::with_decrypt_policy)).
     pub fn with_decryption_key(mut self, key: PrivateKey) -> Self {
         self.decryption_key = Some(key);
         self
     }
 
-    /// Replaces the decryption policy (e.g. `DecryptPolicy::default().legacy_rsa_1_5()`).
+    /// Replaces the decryption policy (e.g. `DecryptPolicy::default().legacy_aes_cbc()` for a
+    /// peer that cannot encrypt with AES-GCM; both legacy options are weaker, see
+    /// [`DecryptPolicy`]).
     pub fn with_decrypt_policy(mut self, policy: DecryptPolicy) -> Self {
         self.decrypt_policy = policy;
         self
@@ -293,15 +296,7 @@ impl ServiceProvider {
         let (adoc, assertion_node) = if encrypted == 1 {
             let wrapper = required_child(&doc, response, ASSERTION_NS, "EncryptedAssertion")?;
             decrypted = self.decrypt(&doc, wrapper, &limits)?;
-            let node = decrypted.document_element();
-            expect_element(
-                &decrypted,
-                node,
-                ASSERTION_NS,
-                "Assertion",
-                "saml:Assertion",
-            )?;
-            (&decrypted, node)
+            (&decrypted, decrypted.document_element())
         } else {
             (
                 &doc,
@@ -474,8 +469,16 @@ impl ServiceProvider {
 }
 
 impl ServiceProvider {
-    /// Decrypts the EncryptedAssertion `wrapper` into a document of its own; what it holds is
-    /// verified like any assertion (its own signature, or the response's around it).
+    /// Decrypts the EncryptedAssertion `wrapper` into a document of its own whose root is a
+    /// `saml:Assertion`; what it holds is verified like any assertion (its own signature, or the
+    /// response's around it).
+    ///
+    /// Everything that depends on the plaintext — key unwrap, content decryption, UTF-8, XML
+    /// syntax and limits, trailing content, the root's name and namespace — fails as the one
+    /// `decryption_failed`, with no detail: a distinct answer for "bad padding" or "not XML"
+    /// would be a decryption oracle (Jager and Somorovsky 2011). Structural faults of the
+    /// EncryptedAssertion itself (a missing element, a refused algorithm) keep their own codes;
+    /// they depend only on what the sender wrote.
     fn decrypt(&self, doc: &Document, wrapper: NodeId, limits: &Limits) -> Result<Document, Error> {
         let key = self
             .decryption_key
@@ -485,9 +488,26 @@ impl ServiceProvider {
         let siblings: Vec<NodeId> = doc
             .children_named(wrapper, Some(XENC_NS), "EncryptedKey")
             .collect();
-        let plaintext = xmlenc::decrypt(doc, data, &siblings, key, &self.decrypt_policy)?;
+        let failed = || {
+            Error::Signature(fedkit_xmldsig::Error::DecryptionFailed {
+                path: doc.path(data),
+            })
+        };
+        let plaintext = match xmlenc::decrypt(doc, data, &siblings, key, &self.decrypt_policy) {
+            Ok(plaintext) => plaintext,
+            Err(fedkit_xmldsig::Error::DecryptionFailed { .. }) => return Err(failed()),
+            Err(refused) => return Err(refused.into()),
+        };
         // The decrypted assertion is checked under the same limits as the message.
-        Ok(Document::parse_with(&plaintext, limits)?)
+        let decrypted = Document::parse_with(&plaintext, limits).map_err(|_| failed())?;
+        let root = decrypted.document_element();
+        if !decrypted
+            .name(root)
+            .is_some_and(|name| name.is(Some(ASSERTION_NS), "Assertion"))
+        {
+            return Err(failed());
+        }
+        Ok(decrypted)
     }
 }
 

@@ -253,10 +253,13 @@ fn size_limit_at_its_edge() {
 #[test]
 fn encrypted_assertions_gcm_and_cbc_decrypt_at_the_sp() {
     use fedkit_certs::{Certificate, PrivateKey};
-    use fedkit_saml::ContentAlgorithm;
+    use fedkit_saml::{ContentAlgorithm, DecryptPolicy};
     let idp = idp();
     let sp_key = PrivateKey::from_pem(SP_KEY).expect("key");
-    let sp = sp().with_decryption_key(sp_key);
+    let strict = sp().with_decryption_key(sp_key.clone());
+    let legacy = sp()
+        .with_decryption_key(sp_key)
+        .with_decrypt_policy(DecryptPolicy::default().legacy_aes_cbc());
     for (algorithm, scope) in [
         (ContentAlgorithm::Aes256Gcm, SignatureScope::Assertion),
         (ContentAlgorithm::Aes128Gcm, SignatureScope::Both),
@@ -269,6 +272,25 @@ fn encrypted_assertions_gcm_and_cbc_decrypt_at_the_sp() {
         let xml = idp.response(&p, t0(), &mut TestRng(9)).expect("issue");
         assert!(xml.contains("EncryptedAssertion") && !xml.contains("alice@example.com"));
         assert!(xml.contains(algorithm.uri()));
+        // AES-CBC only with the legacy opt-in: refused by default.
+        let sp = if algorithm.is_cbc() {
+            let mut tracker = InMemoryRequestTracker::new();
+            tracker.track("_req1", t0() + TimeDelta::hours(1));
+            let refused = strict.validate_xml(
+                xml.as_bytes(),
+                t0(),
+                &mut tracker,
+                &mut InMemoryReplayCache::new(),
+            );
+            assert_eq!(
+                refused.unwrap_err().code(),
+                "encryption_method_not_allowed",
+                "{algorithm:?}"
+            );
+            &legacy
+        } else {
+            &strict
+        };
         let mut tracker = InMemoryRequestTracker::new();
         tracker.track("_req1", t0() + TimeDelta::hours(1));
         let verified = sp
@@ -293,6 +315,7 @@ fn encrypted_assertions_gcm_and_cbc_decrypt_at_the_sp() {
         assert_eq!(no_key.unwrap_err().code(), "decryption_key_missing");
         let wrong = fixtures::sp()
             .with_decryption_key(PrivateKey::from_pem(ATTACKER_KEY).expect("key"))
+            .with_decrypt_policy(DecryptPolicy::default().legacy_aes_cbc())
             .validate_xml(
                 xml.as_bytes(),
                 t0(),

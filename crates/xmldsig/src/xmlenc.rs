@@ -1,10 +1,23 @@
-//! XML Encryption for SAML's `EncryptedAssertion`: AES-CBC and AES-GCM content, RSA-OAEP key
-//! transport (XML-Enc 1.0 `rsa-oaep-mgf1p` and the XML-Enc 1.1 `rsa-oaep` form). RSA PKCS#1
-//! v1.5 key transport is refused unless [`DecryptPolicy::legacy_rsa_1_5`] is called: its
-//! padding oracle (Bleichenbacher) is practical against XML-Enc.
+//! XML Encryption for SAML's `EncryptedAssertion`: AES-GCM content, RSA-OAEP key transport
+//! (XML-Enc 1.0 `rsa-oaep-mgf1p` and the XML-Enc 1.1 `rsa-oaep` form).
+//!
+//! Two weaker algorithms are refused with [`Error::EncryptionMethodNotAllowed`] before any key is
+//! unwrapped, unless the caller opts in per peer:
+//! - AES-CBC content ([`DecryptPolicy::legacy_aes_cbc`]): unauthenticated, so malleable, and a
+//!   receiver that answers differently for bad padding or for a plaintext that is not XML is a
+//!   decryption oracle (Jager and Somorovsky, "How to Break XML Encryption", CCS 2011). The
+//!   same content key serves GCM and CBC, so accepting CBC at all lets an attacker switch a GCM
+//!   message's `EncryptionMethod` to CBC and attack it.
+//! - RSA PKCS#1 v1.5 key transport ([`DecryptPolicy::legacy_rsa_1_5`]): its padding oracle
+//!   (Bleichenbacher) is practical against XML-Enc.
 //!
 //! Every failure to decrypt — a wrong key, bad OAEP padding, a bad GCM tag, bad CBC padding —
-//! is the one [`Error::DecryptionFailed`], so a caller's error cannot become an oracle.
+//! is the one [`Error::DecryptionFailed`], so a caller's error cannot become an oracle. A caller
+//! that goes on to parse the plaintext must map its own failures to that error too (fedkit-saml
+//! does).
+//!
+//! [`encrypt`] writes whichever [`ContentAlgorithm`] the caller names; choose AES-GCM (CBC exists
+//! for peers that cannot read GCM, and they must then opt in to it when decrypting).
 
 use crate::{DSIG_NS, Error};
 use base64::Engine as _;
@@ -28,11 +41,11 @@ const TYPE_ELEMENT: &str = "http://www.w3.org/2001/04/xmlenc#Element";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ContentAlgorithm {
-    /// AES-128-CBC (`xmlenc#aes128-cbc`).
+    /// AES-128-CBC (`xmlenc#aes128-cbc`); decrypted only with [`DecryptPolicy::legacy_aes_cbc`].
     Aes128Cbc,
-    /// AES-192-CBC (`xmlenc#aes192-cbc`).
+    /// AES-192-CBC (`xmlenc#aes192-cbc`); decrypted only with [`DecryptPolicy::legacy_aes_cbc`].
     Aes192Cbc,
-    /// AES-256-CBC (`xmlenc#aes256-cbc`).
+    /// AES-256-CBC (`xmlenc#aes256-cbc`); decrypted only with [`DecryptPolicy::legacy_aes_cbc`].
     Aes256Cbc,
     /// AES-128-GCM (`xmlenc11#aes128-gcm`).
     Aes128Gcm,
@@ -86,6 +99,15 @@ impl ContentAlgorithm {
             .map(|(a, _)| *a)
     }
 
+    /// Whether this is an AES-CBC algorithm, which [`decrypt`] accepts only with
+    /// [`DecryptPolicy::legacy_aes_cbc`].
+    pub fn is_cbc(self) -> bool {
+        matches!(
+            self,
+            ContentAlgorithm::Aes128Cbc | ContentAlgorithm::Aes192Cbc | ContentAlgorithm::Aes256Cbc
+        )
+    }
+
     /// Key length in bytes.
     pub fn key_len(self) -> usize {
         match self {
@@ -96,13 +118,31 @@ impl ContentAlgorithm {
     }
 }
 
-/// What [`decrypt`] accepts. The default refuses RSA PKCS#1 v1.5 key transport.
+/// What [`decrypt`] accepts. The default is AES-GCM content with RSA-OAEP key transport only:
+/// AES-CBC content and RSA PKCS#1 v1.5 key transport are refused unless opted in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DecryptPolicy {
     rsa_1_5: bool,
+    aes_cbc: bool,
 }
 
 impl DecryptPolicy {
+    /// Also accepts AES-CBC content (`xmlenc#aes128-cbc`, `aes192-cbc`, `aes256-cbc`), for peers
+    /// that cannot encrypt with AES-GCM. Weaker: CBC is unauthenticated (malleable), and its
+    /// padding and the plaintext's well-formedness are decryption oracles unless every failure
+    /// looks the same to the sender (Jager and Somorovsky 2011). Since one content key serves
+    /// both modes, this also exposes GCM messages to those attacks. Turn it on per peer, and
+    /// only with a signature required on what is decrypted.
+    pub fn legacy_aes_cbc(mut self) -> Self {
+        self.aes_cbc = true;
+        self
+    }
+
+    /// Whether AES-CBC content is accepted ([`legacy_aes_cbc`](Self::legacy_aes_cbc)).
+    pub fn allows_aes_cbc(&self) -> bool {
+        self.aes_cbc
+    }
+
     /// Also accepts RSA PKCS#1 v1.5 key transport (`xmlenc#rsa-1_5`), for old peers. Its
     /// padding oracle is practical; turn this on per peer, never globally.
     pub fn legacy_rsa_1_5(mut self) -> Self {
@@ -131,12 +171,14 @@ pub fn decrypt(
         });
     }
     let method_uri = algorithm(doc, encrypted_data)?;
-    let content = ContentAlgorithm::from_uri(&method_uri).ok_or_else(|| {
-        Error::EncryptionMethodNotAllowed {
+    // Refused before any key is unwrapped, so a refused algorithm costs no RSA operation and
+    // reveals nothing about the key.
+    let content = ContentAlgorithm::from_uri(&method_uri)
+        .filter(|c| policy.aes_cbc || !c.is_cbc())
+        .ok_or_else(|| Error::EncryptionMethodNotAllowed {
             path: doc.path(encrypted_data),
             algorithm: clip(&method_uri),
-        }
-    })?;
+        })?;
     let mut keys: Vec<NodeId> = doc
         .children_named(encrypted_data, Some(DSIG_NS), "KeyInfo")
         .flat_map(|info| doc.children_named(info, Some(XENC_NS), "EncryptedKey"))
@@ -579,24 +621,65 @@ mod tests {
         for (algorithm, _) in CONTENT_URIS {
             let xml = encrypt(PLAIN, &cert, algorithm, &mut Rng(3)).expect("encrypt");
             assert!(xml.contains(algorithm.uri()));
-            let plain = open(&xml, KEY, &DecryptPolicy::default()).expect("decrypt");
+            let policy = if algorithm.is_cbc() {
+                DecryptPolicy::default().legacy_aes_cbc()
+            } else {
+                DecryptPolicy::default()
+            };
+            let plain = open(&xml, KEY, &policy).expect("decrypt");
             assert_eq!(plain, PLAIN, "{algorithm:?}");
         }
     }
 
     #[test]
+    fn aes_cbc_is_refused_unless_opted_in() {
+        let cert = Certificate::parse(CERT).expect("cert");
+        for algorithm in [
+            ContentAlgorithm::Aes128Cbc,
+            ContentAlgorithm::Aes192Cbc,
+            ContentAlgorithm::Aes256Cbc,
+        ] {
+            let xml = encrypt(PLAIN, &cert, algorithm, &mut Rng(6)).expect("encrypt");
+            // Refused before the key is used: even the wrong key gets the refusal, not
+            // decryption_failed.
+            for key in [KEY, OTHER_KEY] {
+                let err = open(&xml, key, &DecryptPolicy::default()).unwrap_err();
+                assert_eq!(err.code(), "encryption_method_not_allowed", "{algorithm:?}");
+            }
+            let plain = open(&xml, KEY, &DecryptPolicy::default().legacy_aes_cbc());
+            assert_eq!(plain.expect("opted in"), PLAIN, "{algorithm:?}");
+        }
+        assert!(!DecryptPolicy::default().allows_aes_cbc());
+        assert!(DecryptPolicy::default().legacy_aes_cbc().allows_aes_cbc());
+    }
+
+    #[test]
+    fn a_gcm_message_switched_to_cbc_is_refused_by_default() {
+        let cert = Certificate::parse(CERT).expect("cert");
+        let xml = encrypt(PLAIN, &cert, ContentAlgorithm::Aes256Gcm, &mut Rng(7)).expect("encrypt");
+        let switched = xml.replace(
+            ContentAlgorithm::Aes256Gcm.uri(),
+            ContentAlgorithm::Aes256Cbc.uri(),
+        );
+        assert_ne!(switched, xml);
+        let err = open(&switched, KEY, &DecryptPolicy::default()).unwrap_err();
+        assert_eq!(err.code(), "encryption_method_not_allowed");
+    }
+
+    #[test]
     fn wrong_key_and_tampering_are_one_error() {
         let cert = Certificate::parse(CERT).expect("cert");
+        let policy = DecryptPolicy::default().legacy_aes_cbc();
         for algorithm in [ContentAlgorithm::Aes256Gcm, ContentAlgorithm::Aes128Cbc] {
             let xml = encrypt(PLAIN, &cert, algorithm, &mut Rng(4)).expect("encrypt");
-            let wrong = open(&xml, OTHER_KEY, &DecryptPolicy::default()).unwrap_err();
+            let wrong = open(&xml, OTHER_KEY, &policy).unwrap_err();
             assert_eq!(wrong.code(), "decryption_failed");
             // Flip one base64 character of the content ciphertext (the last CipherValue).
             let at = xml.rfind("<xenc:CipherValue>").expect("value") + 30;
             let mut bytes = xml.into_bytes();
             bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
             let tampered = String::from_utf8(bytes).expect("utf-8");
-            match open(&tampered, KEY, &DecryptPolicy::default()) {
+            match open(&tampered, KEY, &policy) {
                 Err(err) => assert_eq!(err.code(), "decryption_failed", "{algorithm:?}"),
                 // CBC is not authenticated: a changed IV changes the plaintext. The assertion's
                 // signature (required by fedkit-saml) is what catches it.
@@ -611,7 +694,7 @@ mod tests {
     #[test]
     fn rsa_1_5_is_refused_unless_opted_in() {
         let cert = Certificate::parse(CERT).expect("cert");
-        let xml = encrypt(PLAIN, &cert, ContentAlgorithm::Aes128Cbc, &mut Rng(5)).expect("encrypt");
+        let xml = encrypt(PLAIN, &cert, ContentAlgorithm::Aes128Gcm, &mut Rng(5)).expect("encrypt");
         let v15 = xml.replace(RSA_OAEP_MGF1P, RSA_1_5);
         let refused = open(&v15, KEY, &DecryptPolicy::default()).unwrap_err();
         assert_eq!(refused.code(), "encryption_method_not_allowed");
@@ -619,11 +702,12 @@ mod tests {
         let legacy = open(&v15, KEY, &DecryptPolicy::default().legacy_rsa_1_5()).unwrap_err();
         assert_eq!(legacy.code(), "decryption_failed");
         let tdes = xml.replace(
-            ContentAlgorithm::Aes128Cbc.uri(),
+            ContentAlgorithm::Aes128Gcm.uri(),
             "http://www.w3.org/2001/04/xmlenc#tripledes-cbc",
         );
         assert_eq!(
-            open(&tdes, KEY, &DecryptPolicy::default())
+            // Not even with the CBC opt-in: 3DES is never accepted.
+            open(&tdes, KEY, &DecryptPolicy::default().legacy_aes_cbc())
                 .unwrap_err()
                 .code(),
             "encryption_method_not_allowed"
