@@ -21,8 +21,9 @@ mod sql;
 pub use ast::{AttrExpr, AttrTest, CompValue, CompareOp, Filter, SubAttrTest, ValuePath};
 pub use bind::BoundFilter;
 pub use error::{FilterError, FilterErrorKind, Span};
+pub use fold::fold_case;
 pub use parser::{MAX_DEPTH_CEILING, ParseOptions};
-pub use sql::{SqlDialect, SqlWhere};
+pub use sql::{SQL_FOLD_FUNCTION, SqlDialect, SqlWhere, postgres_fold_function};
 
 use crate::dialect::Dialect;
 

@@ -23,9 +23,56 @@ fn case_insensitive_string_equality() {
     assert_eq!(
         clause,
         "COALESCE(CASE WHEN jsonb_typeof((doc) -> 'userName') = 'string' THEN \
-         lower(((doc) -> 'userName' #>> '{}')) COLLATE \"C\" = $1::text ELSE false END, false)"
+         fedkit_fold_case(((doc) -> 'userName' #>> '{}')) COLLATE \"C\" = $1::text ELSE false END, false)"
     );
     assert_eq!(params, vec![json!("bjensen")], "folded once, in Rust");
+}
+
+/// The fold function's SQL, checked by running its recipe (`replace` for the multi-character
+/// mappings, then one `translate`) here on the table's characters: the result must be
+/// `fold_case`, so PostgreSQL computes what the evaluator does.
+#[test]
+fn postgres_fold_function_is_the_evaluator_fold() {
+    use fedkit_scim::filter::{fold_case, postgres_fold_function};
+    let sql = postgres_fold_function();
+    let (_, rest) = sql.split_once("SELECT translate(").expect("translate");
+    let (args, _) = rest.rsplit_once(") $fedkit$").expect("end");
+    // args: <replace chain>, '<from>', '<to>'
+    let mut quoted = args.split('\'').collect::<Vec<_>>();
+    let to: Vec<char> = quoted[quoted.len() - 2].chars().collect();
+    let from: Vec<char> = quoted[quoted.len() - 4].chars().collect();
+    assert_eq!(from.len(), to.len());
+    quoted.truncate(quoted.len() - 5);
+    // replace($1, 'İ', 'i̇'): pairs of literals in the chain, innermost first.
+    let pairs: Vec<(&str, &str)> = quoted
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .copied()
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|p| (p[0], p[1]))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![("İ", "i\u{307}")],
+        "Unicode has one multi-character lowercase"
+    );
+    let run = |s: &str| -> String {
+        let mut t = s.to_owned();
+        for (a, b) in &pairs {
+            t = t.replace(a, b);
+        }
+        t.chars()
+            .map(|c| from.iter().position(|f| *f == c).map_or(c, |i| to[i]))
+            .collect()
+    };
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        let s = c.to_string();
+        assert_eq!(run(&s), fold_case(&s), "U+{:04X}", c as u32);
+    }
+    // Hand-checked against UnicodeData.txt: Ä→ä, KELVIN SIGN→k, Σ→σ (ς stays), ß stays.
+    assert_eq!(run("Ä\u{212A}ΣςßİA"), "äkσςßi\u{307}a");
 }
 
 #[test]
@@ -47,7 +94,7 @@ fn multi_valued_any_match_uses_exists_over_elements() {
          THEN (doc) -> 'emails' ELSE '[]'::jsonb END) AS e1(v) WHERE CASE WHEN jsonb_typeof(e1.v) = 'object' THEN"
     ), "{clause}");
     assert!(
-        clause.contains("strpos(lower(((e1.v) -> 'value' #>> '{}')), $1::text) > 0"),
+        clause.contains("strpos(fedkit_fold_case(((e1.v) -> 'value' #>> '{}')), $1::text) > 0"),
         "{clause}"
     );
 }

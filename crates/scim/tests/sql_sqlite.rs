@@ -5,14 +5,34 @@
 #[path = "filter_gen/users.rs"]
 mod gen_users;
 
-use fedkit_scim::filter::SqlDialect;
+use fedkit_scim::filter::{SQL_FOLD_FUNCTION, SqlDialect, fold_case};
 use fedkit_scim::{Dialect, Filter, ResourceSchema};
 use proptest::prelude::*;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, types::Value as SqlValue};
 use serde_json::{Value, json};
 
 fn load(users: &[Value]) -> Connection {
     let db = Connection::open_in_memory().expect("sqlite");
+    // The fold function the translation calls, as a store registers it.
+    db.create_scalar_function(
+        SQL_FOLD_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(bytes) => SqlValue::Text(
+                    fold_case(std::str::from_utf8(bytes).expect("utf-8")).into_owned(),
+                ),
+                ValueRef::Null => SqlValue::Null,
+                ValueRef::Integer(i) => SqlValue::Integer(i),
+                ValueRef::Real(r) => SqlValue::Real(r),
+                ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+            })
+        },
+    )
+    .expect("fold function");
     db.execute(
         "CREATE TABLE users (n INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
         [],
@@ -111,8 +131,9 @@ fn column_name_must_be_an_identifier() {
     }
 }
 
-// Generated filters over generated users. Strings are ASCII: SQLite's lower() folds ASCII only
-// (documented in the sql module), the evaluator all of Unicode.
+// Generated filters over generated users. Strings include letters whose case mapping is not
+// ASCII's: Ä/ä, the Kelvin sign (lowercases to ASCII k), Σ/σ/ς, İ (lowercases to two characters),
+// ß (no single-character uppercase), so SQLite's own lower() would disagree with the evaluator.
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -130,6 +151,19 @@ fn string_value() -> impl Strategy<Value = String> {
         Just("x@example.com".to_owned()),
         Just("O'Malley".to_owned()),
         Just("q\"\\z".to_owned()),
+        Just("Ärger".to_owned()),
+        Just("ärger".to_owned()),
+        Just("Ä".to_owned()),
+        Just("\u{212A}elvin".to_owned()),
+        Just("kelvin".to_owned()),
+        Just("ΟΔΟΣ".to_owned()),
+        Just("οδος".to_owned()),
+        Just("σς".to_owned()),
+        Just("İi".to_owned()),
+        Just("\u{307}".to_owned()),
+        Just("i\u{307}".to_owned()),
+        Just("STRAßE".to_owned()),
+        Just("strasse".to_owned()),
     ]
 }
 
@@ -306,5 +340,47 @@ proptest! {
         let filter = Filter::parse(&text, Dialect::Strict).expect("generated filters parse");
         let db = load(&users);
         prop_assert_eq!(sql_matches(&db, &filter), memory_matches(&users, &filter), "{}", text);
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FoldCase {
+    filter: String,
+    user_name: String,
+    display_name: Option<String>,
+    email: Option<String>,
+    matches: bool,
+    reason: String,
+}
+
+#[derive(serde::Deserialize)]
+struct FoldCases {
+    case: Vec<FoldCase>,
+}
+
+#[test]
+fn non_ascii_case_folding_agrees_with_the_table() {
+    let cases: FoldCases =
+        toml::from_str(include_str!("data/sql_fold_cases.toml")).expect("table parses");
+    assert!(cases.case.len() >= 20);
+    for case in &cases.case {
+        let mut user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "1", "userName": case.user_name});
+        if let Some(d) = &case.display_name {
+            user["displayName"] = json!(d);
+        }
+        if let Some(e) = &case.email {
+            user["emails"] = json!([{"value": e}]);
+        }
+        let users = vec![user];
+        let filter = Filter::parse(&case.filter, Dialect::Strict).expect("parses");
+        let expected: Vec<usize> = if case.matches { vec![0] } else { vec![] };
+        let why = format!("{} on {:?}: {}", case.filter, case.user_name, case.reason);
+        assert_eq!(memory_matches(&users, &filter), expected, "memory: {why}");
+        assert_eq!(
+            sql_matches(&load(&users), &filter),
+            expected,
+            "sqlite: {why}"
+        );
     }
 }

@@ -322,7 +322,9 @@ fn bind_test(
             let text = if case_exact {
                 s.clone()
             } else {
-                s.to_lowercase()
+                // The same fold the resource side gets; `str::to_lowercase` would turn a final
+                // `Σ` into `ς` and then never match.
+                super::fold::fold_case(s).into_owned()
             };
             Operand::Str { text, case_exact }
         }

@@ -7,9 +7,16 @@
 //! false, never NULL, because `not` over SQL's unknown would differ from the in-memory result.
 //!
 //! What the store must do for results to agree: keep attribute names in their schema spelling
-//! (as validation writes them), and keep dateTimes valid RFC 3339. Known differences: SQLite's
-//! `lower()` folds ASCII letters only (the evaluator folds all of Unicode), and SQLite compares
-//! dateTimes to the millisecond (the evaluator to the nanosecond).
+//! (as validation writes them), keep dateTimes valid RFC 3339, and provide the SQL function
+//! [`SQL_FOLD_FUNCTION`] that case-insensitive comparisons call. The database's own `lower()` is
+//! never used: SQLite's folds ASCII only and PostgreSQL's depends on the database's ctype, so
+//! either would miss `Ärger` for `ärger` while the evaluator (and a store's folded unique key)
+//! treat them as equal. In SQLite, register it as a deterministic UTF-8 scalar function of one
+//! argument returning [`fold_case`](super::fold_case) of a text argument (and the argument
+//! unchanged otherwise); in PostgreSQL (UTF8 database encoding), run the `CREATE FUNCTION` that
+//! [`postgres_fold_function`] writes. A store that lacks the function gets an error from the
+//! database, never wrong results. Known difference: SQLite compares dateTimes to the millisecond
+//! (the evaluator to the nanosecond).
 
 use std::fmt::Write;
 
@@ -18,6 +25,49 @@ use serde_json::Value;
 use super::ast::CompareOp;
 use super::bind::{Access, BoundFilter, Check, Node, Operand, Test};
 use super::error::{FilterError, FilterErrorKind, Span};
+
+/// The name of the SQL function case-insensitive comparisons call on the resource's text: it must
+/// return [`fold_case`](super::fold_case) of its argument (see the module docs for how a store
+/// provides it).
+pub const SQL_FOLD_FUNCTION: &str = "fedkit_fold_case";
+
+/// A PostgreSQL `CREATE OR REPLACE FUNCTION` statement defining [`SQL_FOLD_FUNCTION`] as the
+/// same fold as [`fold_case`](super::fold_case), for a store to run at schema setup.
+///
+/// It is generated from [`char::to_lowercase`] over every character: `replace` for the few that
+/// fold to more than one character, then one `translate` for the rest. So it is exact for the
+/// Unicode version fedkit was built with and independent of the database's collation and ctype;
+/// run it again after upgrading. It needs the UTF8 database encoding.
+///
+/// ```
+/// let sql = fedkit_scim::filter::postgres_fold_function();
+/// assert!(sql.starts_with("CREATE OR REPLACE FUNCTION fedkit_fold_case(text)"));
+/// assert!(sql.contains('Ä') && sql.contains('ä'));
+/// ```
+pub fn postgres_fold_function() -> String {
+    let mut from = String::new();
+    let mut to = String::new();
+    let mut body = String::from("$1");
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l == c => {}
+            (Some(l), None) => {
+                from.push(c);
+                to.push(l);
+            }
+            _ => {
+                // Replaced before `translate`, whose input the replacement then is: its
+                // characters are lower-case already (checked by a test), so nothing folds twice.
+                body = format!("replace({body}, '{c}', '{}')", c.to_lowercase());
+            }
+        }
+    }
+    format!(
+        "CREATE OR REPLACE FUNCTION {SQL_FOLD_FUNCTION}(text) RETURNS text LANGUAGE sql IMMUTABLE \
+         STRICT PARALLEL SAFE AS $fedkit$ SELECT translate({body}, '{from}', '{to}') $fedkit$"
+    )
+}
 
 /// The SQL dialect to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,7 +400,7 @@ impl Writer {
                 let x = if *case_exact {
                     v
                 } else {
-                    format!("lower({v})")
+                    format!("{SQL_FOLD_FUNCTION}({v})")
                 };
                 let body = match (op, sqlite) {
                     (CompareOp::Co, true) => format!("instr({x}, {p}) > 0"),
