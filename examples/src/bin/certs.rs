@@ -266,7 +266,10 @@ fn describe(cert: &Certificate, now: DateTime<Utc>, warn_days: u32) -> Value {
         "key": {
             "alg": match key.kind() {
                 KeyKind::Rsa => "RSA",
-                _ => "EC",
+                KeyKind::EcP256 | KeyKind::EcP384 => "EC",
+                KeyKind::Dsa => "DSA",
+                // KeyKind is non-exhaustive: a kind added later shows under its own name.
+                other => other.name(),
             },
             "bits": key.bits(),
         },
