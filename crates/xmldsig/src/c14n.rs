@@ -153,12 +153,16 @@ pub struct C14nLimits {
     /// Bytes of canonical output (`c14n_output_too_large`). Default 16 MiB: sixteen times
     /// fedkit-xml's default input limit, far above what any real document canonicalises to.
     pub max_output_bytes: usize,
+    /// Entries in exclusive C14N's `InclusiveNamespaces PrefixList`, repeats included
+    /// (`c14n_too_many_inclusive_prefixes`). Default 64: SAML signers list a handful, often none.
+    pub max_inclusive_prefixes: usize,
 }
 
 impl C14nLimits {
     /// The default limits (see each field).
     pub const DEFAULT: C14nLimits = C14nLimits {
         max_output_bytes: 16 << 20,
+        max_inclusive_prefixes: 64,
     };
 }
 
@@ -176,7 +180,8 @@ impl Default for C14nLimits {
 /// of `doc`; [`Error::C14nRelativeNamespace`] when an output element declares or needs a relative
 /// namespace URI, which C14N 1.0 §2 says implementations must refuse (fedkit-xml already refuses
 /// those when parsing, so this is a second line of defence);
-/// [`Error::C14nOutputTooLarge`] past [`C14nLimits::DEFAULT`]. On error the sink may hold a prefix
+/// [`Error::C14nOutputTooLarge`] and [`Error::C14nTooManyInclusivePrefixes`] past
+/// [`C14nLimits::DEFAULT`]. On error the sink may hold a prefix
 /// of the output; discard it.
 pub fn canonicalize_into(
     doc: &Document,
@@ -197,6 +202,16 @@ pub fn canonicalize_into_with(
     limits: &C14nLimits,
     out: &mut dyn C14nSink,
 ) -> Result<(), Error> {
+    if let C14nMethod::Exclusive10 {
+        inclusive_prefixes, ..
+    } = method
+        && inclusive_prefixes.len() > limits.max_inclusive_prefixes
+    {
+        return Err(Error::C14nTooManyInclusivePrefixes {
+            limit: limits.max_inclusive_prefixes,
+            found: inclusive_prefixes.len(),
+        });
+    }
     render::Renderer::new(doc, method, omit, limits, out).run(node)
 }
 

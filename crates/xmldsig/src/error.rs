@@ -279,6 +279,15 @@ pub enum Error {
         /// The configured limit.
         limit: usize,
     },
+    /// Canonicalisation: the exclusive C14N `InclusiveNamespaces PrefixList` has more entries than
+    /// [`C14nLimits::max_inclusive_prefixes`](crate::c14n::C14nLimits::max_inclusive_prefixes).
+    #[error("InclusiveNamespaces PrefixList has {found} entries, more than {limit}")]
+    C14nTooManyInclusivePrefixes {
+        /// The configured limit.
+        limit: usize,
+        /// Entries in the list.
+        found: usize,
+    },
     /// XML Encryption: an `EncryptionMethod` this crate does not accept (RSA-1_5 without
     /// [`DecryptPolicy::legacy_rsa_1_5`](crate::xmlenc::DecryptPolicy::legacy_rsa_1_5), 3DES,
     /// key wrap, an unknown digest or MGF).
@@ -374,6 +383,7 @@ impl Error {
             Error::C14nNodeNotElement { .. } => "c14n_node_not_element",
             Error::C14nRelativeNamespace { .. } => "c14n_relative_namespace",
             Error::C14nOutputTooLarge { .. } => "c14n_output_too_large",
+            Error::C14nTooManyInclusivePrefixes { .. } => "c14n_too_many_inclusive_prefixes",
             Error::EncryptionMethodNotAllowed { .. } => "encryption_method_not_allowed",
             Error::EncryptedKeyMissing { .. } => "encrypted_key_missing",
             Error::CipherValueMalformed { .. } => "cipher_value_malformed",

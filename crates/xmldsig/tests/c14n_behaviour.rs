@@ -182,12 +182,14 @@ fn output_limit_passes_at_the_limit_and_fails_one_byte_later() {
     let full = canonicalize(&doc, doc.root(), &exclusive(), None).unwrap();
     let at_limit = C14nLimits {
         max_output_bytes: full.len(),
+        ..C14nLimits::DEFAULT
     };
     let mut out = Vec::new();
     canonicalize_into_with(&doc, doc.root(), &exclusive(), None, &at_limit, &mut out).unwrap();
     assert_eq!(out, full);
     let one_short = C14nLimits {
         max_output_bytes: full.len() - 1,
+        ..C14nLimits::DEFAULT
     };
     let error = canonicalize_into_with(
         &doc,

@@ -31,7 +31,7 @@ pub(crate) struct Renderer<'d, 'o> {
     doc: &'d Document,
     mode: Mode,
     with_comments: bool,
-    /// Exclusive C14N's InclusiveNamespaces prefixes, `""` for `#default`.
+    /// Exclusive C14N's InclusiveNamespaces prefixes, `""` for `#default`, sorted, each once.
     inclusive_prefixes: Vec<&'d str>,
     omit: Option<NodeId>,
     out: Output<'o>,
@@ -61,13 +61,15 @@ where
             C14nMethod::Inclusive11 { .. } => (Mode::Inclusive11, Vec::new()),
             C14nMethod::Exclusive10 {
                 inclusive_prefixes, ..
-            } => (
-                Mode::Exclusive10,
-                inclusive_prefixes
+            } => {
+                let mut prefixes: Vec<&str> = inclusive_prefixes
                     .iter()
                     .map(|p| if p == "#default" { "" } else { p.as_str() })
-                    .collect(),
-            ),
+                    .collect();
+                prefixes.sort_unstable();
+                prefixes.dedup();
+                (Mode::Exclusive10, prefixes)
+            }
         };
         Renderer {
             doc,
@@ -292,12 +294,7 @@ where
                         self.declare_if_new(prefix, namespace);
                     }
                 }
-                for index in 0..self.inclusive_prefixes.len() {
-                    let prefix = self.inclusive_prefixes[index];
-                    if let Some(uri) = self.in_scope.lookup(prefix) {
-                        self.declare_if_new(prefix, uri);
-                    }
-                }
+                self.declare_inclusive_prefixes(element, apex);
             }
         }
         if self.declarations.len() > 1 {
@@ -339,6 +336,32 @@ where
         self.attributes = attributes;
         self.out.write(b">");
         Ok(())
+    }
+
+    /// Exclusive C14N §3: a listed prefix is treated as inclusive C14N treats every prefix. After
+    /// the apex has declared each listed prefix in scope there, the output matches the document
+    /// for all of them, and only a declaration on an element can change that: so below the apex
+    /// only the element's own declarations of listed prefixes are looked at. That keeps the work
+    /// per element to its declarations rather than the list times the bindings in scope.
+    fn declare_inclusive_prefixes(&mut self, element: NodeId, apex: bool) {
+        if self.inclusive_prefixes.is_empty() {
+            return;
+        }
+        if apex {
+            for index in 0..self.inclusive_prefixes.len() {
+                let prefix = self.inclusive_prefixes[index];
+                if let Some(uri) = self.in_scope.lookup(prefix) {
+                    self.declare_if_new(prefix, uri);
+                }
+            }
+            return;
+        }
+        for declaration in self.doc.namespace_declarations(element) {
+            let prefix = declaration.prefix.unwrap_or("");
+            if self.inclusive_prefixes.binary_search(&prefix).is_ok() {
+                self.declare_if_new(prefix, declaration.uri);
+            }
+        }
     }
 
     /// Queues `xmlns:prefix="uri"` unless the nearest output ancestor already declared the same
