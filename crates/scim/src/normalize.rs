@@ -1,8 +1,10 @@
-//! The lenient input normaliser for PatchOp bodies from identity providers that do not send
-//! RFC 7644 exactly (research/scim.md §3). It rewrites the body into the strict form and says
-//! what it rewrote; [`crate::patch::PatchRequest::parse`] then checks the result as usual.
+//! The lenient input normaliser for PatchOp bodies ([`normalize_patch`]) and POST/PUT resource
+//! bodies ([`normalize_resource`]) from identity providers that do not send RFC 7644 exactly
+//! (research/scim.md §3). It rewrites the body into the strict form and says what it rewrote;
+//! [`crate::patch::PatchRequest::parse`] or [`crate::resource::validate_create`] /
+//! [`crate::resource::validate_replace`] then check the result as usual.
 //!
-//! Rewrites, each reported as a [`Rewrite`]:
+//! Rewrites of a PatchOp body, each reported as a [`Rewrite`]:
 //! - `op` in another case (`Add`, `Replace`, `REMOVE`; Entra ID, §3 #1–2) → lower case;
 //! - `"True"`/`"False"` strings where the schema says boolean (§3 #3–5) → JSON booleans;
 //! - pathless values with dotted keys (`name.givenName`, §3 #6–7) or URN-qualified keys
@@ -12,6 +14,14 @@
 //!   of `members[value eq "id"]` per listed value, so only what was listed goes;
 //! - a bare string for a singular complex attribute with a `value` sub-attribute (enterprise
 //!   `manager`, §3 #20) → `{"value": …}`.
+//!
+//! Rewrites of a resource body (POST/PUT):
+//! - `"True"`/`"False"` strings where the schema says boolean, also in sub-attributes such as
+//!   `emails[].primary` (§3 #4) → JSON booleans;
+//! - a bare string for enterprise `manager` (§3 #20) → `{"value": …}`;
+//! - top-level dotted keys (`name.givenName`, the resource form of §3 #6–7) → nested into their
+//!   parent attribute; top-level URN-qualified keys (`urn:…:enterprise:2.0:User:department`,
+//!   §3 #9) → moved into the extension object, whose URN is then added to `schemas` if missing.
 
 use serde_json::{Map, Value};
 
@@ -34,6 +44,8 @@ pub enum RewriteKind {
     RemoveWithValue,
     /// A bare string wrapped as `{"value": …}`.
     BareValue,
+    /// An extension URN added to a resource's `schemas` because a moved key now uses it.
+    ExtensionDeclared,
 }
 
 impl RewriteKind {
@@ -45,6 +57,7 @@ impl RewriteKind {
             RewriteKind::PathlessKey => "pathless_key",
             RewriteKind::RemoveWithValue => "remove_with_value",
             RewriteKind::BareValue => "bare_value",
+            RewriteKind::ExtensionDeclared => "extension_declared",
         }
     }
 }
@@ -52,7 +65,7 @@ impl RewriteKind {
 /// One rewrite: which operation of the input (0-based) and what was changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
-    /// The index of the operation in the input body.
+    /// The index of the operation in the input body (always 0 for a resource body).
     pub operation: usize,
     /// The kind of rewrite.
     pub kind: RewriteKind,
@@ -393,4 +406,209 @@ fn split_pathless(
     }
     out.extend(split);
     out
+}
+
+/// Normalises a POST/PUT resource body for a resource type (see the module docs for the
+/// rewrites). Input it does not understand is left as it is, for the strict validator to
+/// reject.
+///
+/// ```
+/// use fedkit_scim::normalize::{normalize_resource, RewriteKind};
+/// use fedkit_scim::ResourceSchema;
+/// let entra = serde_json::json!({
+///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+///     "userName": "bjensen", "active": "True"
+/// });
+/// let out = normalize_resource(&entra, ResourceSchema::users());
+/// assert_eq!(out.body["active"], true);
+/// assert_eq!(out.rewrites[0].kind, RewriteKind::BooleanString);
+/// ```
+pub fn normalize_resource(body: &Value, schema: &ResourceSchema) -> Normalized {
+    let mut rewrites = Vec::new();
+    let Some(object) = body.as_object() else {
+        return Normalized {
+            body: body.clone(),
+            rewrites,
+        };
+    };
+    let mut note = |kind: RewriteKind, detail: String| {
+        rewrites.push(Rewrite {
+            operation: 0,
+            kind,
+            detail,
+        });
+    };
+    let mut out = Map::new();
+    // Dotted and URN-qualified keys, moved after the plain ones so that they merge into them.
+    let mut moved = Vec::new();
+    for (key, value) in object {
+        let mut value = value.clone();
+        if let Some(extension) = schema.extension(key) {
+            if let Value::Object(fields) = &mut value {
+                for (name, v) in fields.iter_mut() {
+                    if let Some(def) = extension.schema.attribute(name) {
+                        let path = format!("{}:{}", extension.schema.id, def.name);
+                        coerce(def, v, &path, &mut note);
+                    }
+                }
+            }
+            out.insert(key.clone(), value);
+            continue;
+        }
+        let qualified =
+            key.contains('.') || key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+        if qualified && !key.eq_ignore_ascii_case("schemas") {
+            moved.push((key.clone(), value));
+            continue;
+        }
+        if let Some((_, def)) = schema.locate(None, key) {
+            coerce(def, &mut value, key, &mut note);
+        }
+        out.insert(key.clone(), value);
+    }
+    for (key, mut value) in moved {
+        match move_target(&key, schema) {
+            Some(target) if is_free(&out, &target) => {
+                coerce(target.def, &mut value, &key, &mut note);
+                note(
+                    RewriteKind::PathlessKey,
+                    format!("top-level key {key:?} → nested"),
+                );
+                insert_at(&mut out, &target, value);
+                if let Some(urn) = target.extension {
+                    declare(&mut out, urn, &mut note);
+                }
+            }
+            _ => {
+                out.insert(key, value);
+            }
+        }
+    }
+    Normalized {
+        body: Value::Object(out),
+        rewrites,
+    }
+}
+
+/// Where a dotted or URN-qualified top-level key belongs.
+struct MoveTarget<'s> {
+    /// The extension object's URN, or `None` for the root.
+    extension: Option<&'s str>,
+    /// The attribute's name as the schema spells it.
+    attribute: &'s str,
+    /// The sub-attribute's name as the schema spells it, if the key names one.
+    sub: Option<&'s str>,
+    /// The definition the value is written to.
+    def: &'s AttributeDef,
+}
+
+fn move_target<'s>(key: &str, schema: &'s ResourceSchema) -> Option<MoveTarget<'s>> {
+    let parsed = Path::parse(key, Dialect::Lenient).ok()?;
+    if parsed.value_filter.is_some() || parsed.sub_attr.is_some() {
+        return None;
+    }
+    let (home, def) = schema.locate(parsed.attr.urn.as_deref(), &parsed.attr.name)?;
+    let extension = match home {
+        crate::schema::AttributeHome::Extension(urn) => Some(urn),
+        crate::schema::AttributeHome::Root => None,
+    };
+    match &parsed.attr.sub_attr {
+        Some(sub) => {
+            let sub_def = def.sub_attribute(sub)?;
+            if def.multi_valued {
+                return None;
+            }
+            Some(MoveTarget {
+                extension,
+                attribute: &def.name,
+                sub: Some(&sub_def.name),
+                def: sub_def,
+            })
+        }
+        // A bare core attribute behind its own URN: nothing nests, but it moves to the root.
+        None if extension.is_some() || parsed.attr.urn.is_some() => Some(MoveTarget {
+            extension,
+            attribute: &def.name,
+            sub: None,
+            def,
+        }),
+        None => None,
+    }
+}
+
+fn key_ci(object: &Map<String, Value>, name: &str) -> Option<String> {
+    object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+}
+
+/// Whether the moved value has a free slot: its containers are objects (or absent) and the
+/// attribute (or sub-attribute) is not set yet. If not, the key stays where it was, for the
+/// strict validator to reject.
+fn is_free(out: &Map<String, Value>, target: &MoveTarget<'_>) -> bool {
+    let holder = match target.extension {
+        Some(urn) => match key_ci(out, urn).and_then(|k| out.get(&k)) {
+            Some(Value::Object(fields)) => fields,
+            Some(_) => return false,
+            None => return true,
+        },
+        None => out,
+    };
+    match (
+        key_ci(holder, target.attribute).and_then(|k| holder.get(&k)),
+        target.sub,
+    ) {
+        (None, _) => true,
+        (Some(Value::Object(fields)), Some(sub)) => key_ci(fields, sub).is_none(),
+        (Some(_), _) => false,
+    }
+}
+
+/// Writes the moved value into the slot [`is_free`] found, creating its containers.
+fn insert_at(out: &mut Map<String, Value>, target: &MoveTarget<'_>, value: Value) {
+    let holder = match target.extension {
+        Some(urn) => {
+            let key = key_ci(out, urn).unwrap_or_else(|| urn.to_owned());
+            match out.entry(key).or_insert_with(|| Value::Object(Map::new())) {
+                Value::Object(fields) => fields,
+                _ => return,
+            }
+        }
+        None => out,
+    };
+    match target.sub {
+        Some(sub) => {
+            let key =
+                key_ci(holder, target.attribute).unwrap_or_else(|| target.attribute.to_owned());
+            if let Value::Object(fields) = holder
+                .entry(key)
+                .or_insert_with(|| Value::Object(Map::new()))
+            {
+                fields.insert(sub.to_owned(), value);
+            }
+        }
+        None => {
+            holder.insert(target.attribute.to_owned(), value);
+        }
+    }
+}
+
+/// Lists an extension URN in `schemas` if it is not there yet.
+fn declare(out: &mut Map<String, Value>, urn: &str, note: &mut impl FnMut(RewriteKind, String)) {
+    let key = key_ci(out, "schemas").unwrap_or_else(|| "schemas".to_owned());
+    let Value::Array(schemas) = out.entry(key).or_insert_with(|| Value::Array(Vec::new())) else {
+        return;
+    };
+    if schemas
+        .iter()
+        .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
+    {
+        return;
+    }
+    note(
+        RewriteKind::ExtensionDeclared,
+        format!("schemas: added {urn}"),
+    );
+    schemas.push(Value::String(urn.to_owned()));
 }
