@@ -707,3 +707,104 @@ fn sigterm_shuts_down_gracefully() {
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+/// Percent-encodes every byte but ASCII letters and digits (RFC 3986 §2.1).
+fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// An IdP's "look up by filter, create if missing" loop on a non-ASCII userName: the filter
+/// finds what the uniqueness check collides with (RFC 7643 §4.1.1 userName caseExact=false;
+/// Ä/ä and U+212A/k are case pairs in UnicodeData.txt).
+fn non_ascii_lookup(server: &Server) {
+    let (status, created) = server.call("POST", "/Users", Some(&user("Ärger")));
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, body) = server.call("POST", "/Users", Some(&user("ärger")));
+    assert_eq!(status, 409, "{body}");
+    is_scim_error(&body, 409);
+    assert_eq!(body["scimType"], "uniqueness", "{body}");
+    for (filter, want) in [
+        (r#"userName eq "ärger""#, 1),
+        (r#"userName eq "Ärger""#, 1),
+        (r#"userName eq "ÄRGER""#, 1),
+        (r#"displayName sw "Ä""#, 1),
+        (r#"displayName sw "ä""#, 1),
+        (r#"userName co "RGE""#, 1),
+        (r#"userName eq "arger""#, 0),
+    ] {
+        let path = format!("/Users?filter={}", query_encode(filter));
+        let (status, list) = server.call("GET", &path, None);
+        assert_eq!(status, 200, "{filter}: {list}");
+        assert_eq!(list["totalResults"], want, "{filter}: {list}");
+        if want == 1 {
+            assert_eq!(list["Resources"][0]["id"], id.as_str(), "{filter}");
+        }
+    }
+    // The Kelvin sign U+212A lowercases to ASCII k: one user for both spellings.
+    let (status, created) = server.call("POST", "/Users", Some(&user("\u{212A}elvin")));
+    assert_eq!(status, 201, "{created}");
+    let (status, _) = server.call("POST", "/Users", Some(&user("kelvin")));
+    assert_eq!(status, 409);
+    let path = format!("/Users?filter={}", query_encode(r#"userName eq "KELVIN""#));
+    let (_, list) = server.call("GET", &path, None);
+    assert_eq!(list["totalResults"], 1, "{list}");
+}
+
+#[test]
+fn non_ascii_usernames_are_found_by_the_filter_that_collides() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    non_ascii_lookup(&start(dir.path(), None, &[]));
+}
+
+#[test]
+fn non_ascii_usernames_on_postgres() {
+    let Some(url) = fresh_postgres() else {
+        eprintln!("FEDKIT_TEST_POSTGRES_URL not set: PostgreSQL non-ASCII lookup not run here");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    non_ascii_lookup(&start(dir.path(), None, &["--database", &url]));
+}
+
+/// research/scim.md §3 #4: Entra POSTs `"active": "True"`. Lenient: accepted and stored as a
+/// JSON boolean (and a PUT the same); strict: RFC 7643 §2.3.2 says boolean, so 400 with scimType
+/// invalidValue (RFC 7644 §3.12).
+#[test]
+fn lenient_dialect_accepts_boolean_strings_on_post_and_put() {
+    let mut entra = user("entra-active");
+    entra["active"] = json!("True");
+    entra["emails"] = json!([{"value": "e@example.com", "primary": "True"}]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lenient = start(dir.path(), None, &["--idp-dialect", "lenient"]);
+    let (status, created) = lenient.call("POST", "/Users", Some(&entra));
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["active"], json!(true), "{created}");
+    assert_eq!(created["emails"][0]["primary"], json!(true), "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, stored) = lenient.call("GET", &format!("/Users/{id}"), None);
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(stored["active"], json!(true), "{stored}");
+    entra["active"] = json!("False");
+    let (status, replaced) = lenient.call("PUT", &format!("/Users/{id}"), Some(&entra));
+    assert_eq!(status, 200, "{replaced}");
+    assert_eq!(replaced["active"], json!(false), "{replaced}");
+    drop(lenient);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strict = start(dir.path(), None, &[]);
+    entra["active"] = json!("True");
+    let (status, body) = strict.call("POST", "/Users", Some(&entra));
+    assert_eq!(status, 400, "{body}");
+    is_scim_error(&body, 400);
+    assert_eq!(body["scimType"], "invalidValue", "{body}");
+}

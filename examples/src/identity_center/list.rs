@@ -157,7 +157,8 @@ fn hints(filter: &Filter, kind: ResourceKind, profile: Profile) -> (UniqueKeys, 
                 && profile == Profile::Aws
                 && name.eq_ignore_ascii_case("displayName"))
         {
-            keys.name = Some(value.to_lowercase());
+            // The fold unique_keys stores and filters compare with.
+            keys.name = Some(fedkit_scim::filter::fold_case(value).into_owned());
         }
     }
     (keys, id)

@@ -73,7 +73,9 @@ impl ScimService {
             ResourceKind::Group => None,
         };
         UniqueKeys {
-            name: name.map(|n| n.to_lowercase()),
+            // The fold filters use (fedkit-scim's), so a 409 here and a filter that
+            // finds nothing never disagree.
+            name: name.map(|n| fedkit_scim::filter::fold_case(&n).into_owned()),
             external_id: text(doc, "externalId"),
         }
     }

@@ -5,7 +5,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use fedkit_scim::filter::SqlDialect;
+use fedkit_scim::filter::{SQL_FOLD_FUNCTION, SqlDialect, postgres_fold_function};
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
@@ -60,8 +60,11 @@ impl PostgresStore {
         if let Some(first) = clients.first_mut() {
             // Serialise schema creation between instances starting at once.
             first
+                // The fold function filters call (fedkit-scim's fold, not the database's
+                // ctype-dependent lower()), replaced each start so it follows the library.
                 .batch_execute(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock(7644); {SCHEMA} COMMIT;"
+                    "BEGIN; SELECT pg_advisory_xact_lock(7644); {SCHEMA} {}; COMMIT;",
+                    postgres_fold_function()
                 ))
                 .map_err(db)?;
         }
@@ -167,7 +170,7 @@ fn sort_expression(sort: &SortKey) -> Option<String> {
     }
     expr.push_str(&format!(" ->> '{last}'"));
     Some(if sort.fold_case {
-        format!("lower({expr})")
+        format!("{SQL_FOLD_FUNCTION}({expr})")
     } else {
         format!("({expr})")
     })

@@ -13,7 +13,9 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use fedkit_scim::filter::SqlDialect;
+use fedkit_scim::filter::{SQL_FOLD_FUNCTION, SqlDialect, fold_case};
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::ValueRef;
 use rusqlite::{
     Connection, ErrorCode, OptionalExtension, params_from_iter, types::Value as SqlValue,
 };
@@ -73,6 +75,16 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;",
             )
             .map_err(db)?;
+        // Filters fold case with this, not SQLite's ASCII-only lower(), so SQL selects what
+        // in-memory evaluation and the folded unique_name say.
+        connection
+            .create_scalar_function(
+                SQL_FOLD_FUNCTION,
+                1,
+                FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                |ctx| fold_function(ctx),
+            )
+            .map_err(db)?;
         connection.execute_batch(SCHEMA).map_err(db)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
@@ -104,6 +116,20 @@ impl Drop for SqliteTransaction<'_> {
             let _ = self.connection.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// [`SQL_FOLD_FUNCTION`]: text folded with fedkit-scim's [`fold_case`], anything else unchanged.
+fn fold_function(ctx: &Context<'_>) -> rusqlite::Result<SqlValue> {
+    Ok(match ctx.get_raw(0) {
+        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => SqlValue::Text(fold_case(text).into_owned()),
+            Err(_) => SqlValue::Blob(bytes.to_vec()),
+        },
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(i) => SqlValue::Integer(i),
+        ValueRef::Real(r) => SqlValue::Real(r),
+        ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+    })
 }
 
 fn db(error: rusqlite::Error) -> StoreError {
@@ -147,7 +173,7 @@ fn sort_expression(sort: &SortKey) -> Option<String> {
     let path: String = sort.keys.iter().map(|k| format!(".\"{k}\"")).collect();
     let value = format!("json_extract(doc, '${path}')");
     Some(if sort.fold_case {
-        format!("lower({value})")
+        format!("{SQL_FOLD_FUNCTION}({value})")
     } else {
         value
     })
