@@ -120,10 +120,14 @@ impl ScimService {
         };
         match (op.method, segments.get(1)) {
             (BulkMethod::Post, None) => {
-                let (response, id) = self.create_resource(kind, &data()?, &sub, now)?;
+                let body = self.resource_body(kind, data()?);
+                let (response, id) = self.create_resource(kind, &body, &sub, now)?;
                 Ok((response, Some(id)))
             }
-            (BulkMethod::Put, Some(id)) => Ok((self.replace(kind, id, &data()?, &sub, now)?, None)),
+            (BulkMethod::Put, Some(id)) => {
+                let body = self.resource_body(kind, data()?);
+                Ok((self.replace(kind, id, &body, &sub, now)?, None))
+            }
             (BulkMethod::Patch, Some(id)) => Ok((self.patch(kind, id, &data()?, &sub, now)?, None)),
             (BulkMethod::Delete, Some(id)) => Ok((self.delete(kind, id, &sub, now)?, None)),
             (method, _) => Err(ApiError::MethodNotAllowed(format!("{method:?}"))),

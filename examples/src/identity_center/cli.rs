@@ -23,8 +23,8 @@ pub struct Cli {
     /// full: RFC 7643/7644; aws: as AWS IAM Identity Center's SCIM endpoint.
     #[arg(long, value_enum, default_value_t = ProfileArg::Full)]
     pub scim_profile: ProfileArg,
-    /// strict: RFC 7644 only; lenient: also the PATCH and filter dialects Entra ID and Okta
-    /// send (capitalised ops, "True" strings, pathless dotted keys, remove-with-value).
+    /// strict: RFC 7644 only; lenient: also the PATCH, POST/PUT and filter dialects Entra ID
+    /// and Okta send (capitalised ops, "True" strings, dotted and URN keys, remove-with-value).
     #[arg(long, value_enum, default_value_t = DialectArg::Strict)]
     pub idp_dialect: DialectArg,
     /// Largest request body in bytes.

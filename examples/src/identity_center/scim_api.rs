@@ -145,6 +145,16 @@ impl ScimService {
     }
 
     /// Parses a JSON body after checking its size and media type.
+    /// A POST/PUT resource body as the validator gets it: as sent in the strict dialect; with
+    /// the IdP shapes of research/scim.md §3 (`"active": "True"`, bare `manager`, dotted and
+    /// URN-qualified top-level keys) rewritten in the lenient one.
+    pub(crate) fn resource_body(&self, kind: ResourceKind, body: Value) -> Value {
+        match self.config.dialect {
+            fedkit_scim::Dialect::Strict => body,
+            _ => fedkit_scim::normalize::normalize_resource(&body, kind_schema(kind)).body,
+        }
+    }
+
     pub(crate) fn json_body(&self, request: &ScimRequest) -> Result<Value, ApiError> {
         if request.body.len() > self.config.max_body_bytes {
             return Err(ApiError::PayloadTooLarge(self.config.max_body_bytes));
@@ -219,7 +229,10 @@ impl ScimService {
                 };
                 match (segments.get(1).copied(), method) {
                     (None, "GET") => self.list(kind, request, None),
-                    (None, "POST") => self.create(kind, &self.json_body(request)?, request, now),
+                    (None, "POST") => {
+                        let body = self.resource_body(kind, self.json_body(request)?);
+                        self.create(kind, &body, request, now)
+                    }
                     (Some(".search"), "POST") => {
                         let body = self.json_body(request)?;
                         self.list(kind, request, Some(&body))
@@ -227,7 +240,8 @@ impl ScimService {
                     (Some(".search"), _) | (None, _) => not_allowed(),
                     (Some(id), "GET") => self.get(kind, id, request),
                     (Some(id), "PUT") => {
-                        self.replace(kind, id, &self.json_body(request)?, request, now)
+                        let body = self.resource_body(kind, self.json_body(request)?);
+                        self.replace(kind, id, &body, request, now)
                     }
                     (Some(id), "PATCH") => {
                         self.patch(kind, id, &self.json_body(request)?, request, now)
