@@ -51,11 +51,12 @@ fn now() -> DateTime<Utc> {
         .expect("date")
 }
 
-/// A response of about 5 KB: a dozen attributes, as an IdP sends for a console sign-in.
-fn params() -> ResponseParams {
+/// The issue's figure is for a ~5 KB response: `attributes` PrincipalTag attributes, as an IdP
+/// sends for a console sign-in; `bench` picks the count that keeps the signed response within 5 KiB.
+fn params(attributes: usize) -> ResponseParams {
     let mut p = ResponseParams::new(ACS, SP, NameId::new("alice@example.com", NAMEID_EMAIL));
     p.in_response_to = Some("_req1".to_owned());
-    for i in 0..12 {
+    for i in 0..attributes {
         p.attributes.push(Attribute::strings(
             format!("https://aws.amazon.com/SAML/Attributes/PrincipalTag:tag{i}"),
             [format!("value-{i}-abcdefghijklmnopqrstuvwxyz")],
@@ -72,13 +73,20 @@ fn bench(c: &mut Criterion) {
     let mut trust = TrustSet::new();
     trust.import(cert.clone()).expect("import");
     let sp = ServiceProvider::new(SP, ACS, IDP, trust);
-    let params = params();
-    let xml = idp
-        .response(&params, now(), &mut CountingRng(1))
-        .expect("issue");
+    // The largest attribute count whose signed response stays within 5 KiB.
+    let issue = |n: usize| {
+        idp.response(&params(n), now(), &mut CountingRng(1))
+            .expect("issue")
+    };
+    let attributes = (0..=64)
+        .take_while(|&n| issue(n).len() <= 5 * 1024)
+        .last()
+        .unwrap_or(0);
+    let params = params(attributes);
+    let xml = issue(attributes);
     let posted = encode_post(&xml);
     eprintln!(
-        "saml: response of {} bytes ({} base64)",
+        "saml: response of {} bytes ({} base64, {attributes} attributes)",
         xml.len(),
         posted.len()
     );
