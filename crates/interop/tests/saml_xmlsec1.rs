@@ -1,6 +1,7 @@
 //! fedkit-saml and fedkit-xmldsig's XML Encryption against the `xmlsec1` command (libxmlsec1
 //! with OpenSSL): a response signed by xmlsec1 is accepted by our SP; assertions we encrypt
-//! decrypt with `xmlsec1 --decrypt`; data xmlsec1 encrypts (AES-GCM and AES-CBC, RSA-OAEP)
+//! decrypt with `xmlsec1 --decrypt`; data xmlsec1 encrypts (AES-GCM, and AES-CBC with the
+//! `legacy_aes_cbc` opt-in, which is refused without it; RSA-OAEP)
 //! decrypts with ours.
 
 #[path = "../../saml/tests/support/fixtures.rs"]
@@ -171,7 +172,17 @@ fn what_xmlsec1_encrypts_we_decrypt() {
             doc.name(root)
                 .is_some_and(|n| n.is(Some(XENC_NS), "EncryptedData"))
         );
-        let plain = xmlenc::decrypt(&doc, root, &[], &key, &DecryptPolicy::default())
+        // AES-CBC is refused by default, before decryption, and decrypts with the opt-in.
+        let cbc = uri.ends_with("-cbc");
+        let default = xmlenc::decrypt(&doc, root, &[], &key, &DecryptPolicy::default());
+        if cbc {
+            let err = default.expect_err(uri);
+            assert_eq!(err.code(), "encryption_method_not_allowed", "{uri}");
+        } else {
+            assert_eq!(default.expect(uri), plaintext.as_bytes(), "{uri}");
+        }
+        let policy = DecryptPolicy::default().legacy_aes_cbc();
+        let plain = xmlenc::decrypt(&doc, root, &[], &key, &policy)
             .unwrap_or_else(|e| panic!("{uri}: {e}"));
         assert_eq!(plain, plaintext.as_bytes(), "{uri}");
     }
