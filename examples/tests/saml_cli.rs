@@ -295,3 +295,77 @@ fn encrypted_to_the_sp_and_decrypted_with_its_key() {
         (1, Some("decryption_key_missing"))
     );
 }
+
+/// The security review's reproduction (Jager-Somorovsky 2011): the default AES-256-GCM response
+/// switched to AES-256-CBC under the same key, its content cut to IV + 3 blocks and byte [-17]
+/// (which sets the padding length) run through all 256 values. Before the fix, 16 values
+/// answered `invalid_utf8` and 240 `decryption_failed`.
+fn switched_to_cbc(response: &[u8], value: u8) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = String::from_utf8(response.to_vec())
+        .expect("utf-8")
+        .replace(
+            "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+            "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+        );
+    let open = "<xenc:CipherValue>";
+    // The content CipherValue is the last; the EncryptedKey's comes first.
+    let start = text.rfind(open).expect("CipherValue") + open.len();
+    let end = start + text[start..].find("</xenc:CipherValue>").expect("end");
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut content = engine.decode(&text[start..end]).expect("base64");
+    content.truncate(64);
+    content[64 - 17] = value;
+    format!(
+        "{}{}{}",
+        &text[..start],
+        engine.encode(&content),
+        &text[end..]
+    )
+    .into_bytes()
+}
+
+#[test]
+fn cbc_switched_response_is_refused_and_every_padding_byte_answers_alike() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metadata = idp_metadata(&dir);
+    let response = issue(&[
+        "--acs-url",
+        ACS,
+        "--audience",
+        SP,
+        "--encrypt-to",
+        &key("sp.cert.pem"),
+    ]);
+    assert!(String::from_utf8_lossy(&response).contains("xmlenc11#aes256-gcm"));
+    let sp_key = key("sp.key.pem");
+    let base = [
+        "--allow-idp-initiated",
+        "--now",
+        "2027-01-01T00:01:00Z",
+        "--decrypt-key",
+        &sp_key,
+    ];
+    // By default AES-CBC is refused before decryption.
+    let (code, json) = verify(&metadata, &base, &switched_to_cbc(&response, 0));
+    assert_eq!(
+        (code, json["error"]["code"].as_str()),
+        (1, Some("encryption_method_not_allowed")),
+        "{json}"
+    );
+    // Opted in, one answer for all 256 values.
+    let mut opted_in = base.to_vec();
+    opted_in.push("--allow-aes-cbc");
+    let mut answers = std::collections::BTreeSet::new();
+    for value in 0..=255u8 {
+        let (code, json) = verify(&metadata, &opted_in, &switched_to_cbc(&response, value));
+        assert_eq!(code, 1, "{json}");
+        answers.insert(json["error"].to_string());
+    }
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let only = answers.first().expect("one");
+    assert!(only.contains("\"decryption_failed\""), "{only}");
+    // The honest GCM response still verifies with the opt-in on.
+    let (code, json) = verify(&metadata, &opted_in, &response);
+    assert_eq!(code, 0, "{json}");
+}

@@ -55,9 +55,13 @@ struct VerifyArgs {
     /// Allowed clock skew in seconds.
     #[arg(long, default_value_t = 60)]
     skew: u32,
-    /// Private key (PEM) to decrypt an EncryptedAssertion.
+    /// Private key (PEM) to decrypt an EncryptedAssertion (AES-GCM content, RSA-OAEP key).
     #[arg(long)]
     decrypt_key: Option<String>,
+    /// Also decrypt AES-CBC content, for an IdP that cannot encrypt with AES-GCM. Weaker: CBC is
+    /// malleable and its padding is a decryption oracle (Jager-Somorovsky 2011); off by default.
+    #[arg(long)]
+    allow_aes_cbc: bool,
     /// Read the response from this file instead of stdin.
     #[arg(long)]
     input: Option<String>,
@@ -127,6 +131,9 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         .with_options(options);
     if let Some(key) = decryption_key {
         sp = sp.with_decryption_key(key);
+    }
+    if args.allow_aes_cbc {
+        sp = sp.with_decrypt_policy(fedkit_saml::DecryptPolicy::default().legacy_aes_cbc());
     }
     let mut tracker = InMemoryRequestTracker::new();
     if let Some(id) = &args.request_id {
