@@ -145,10 +145,14 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         let mut tx = store.begin()?;
         tx.list_tokens()?.iter().any(|t| t.kind == TokenKind::Scim)
     };
-    let first_token = match has_scim_token {
-        true => None,
-        false => Some(new_token(store.as_ref(), TokenKind::Scim)?),
-    };
+    if !has_scim_token {
+        // Printed as soon as it is stored: only its hash is kept, so a start that then fails
+        // (the port is taken, say) must not lose the one chance to show it.
+        let (record, secret) = new_token(store.as_ref(), TokenKind::Scim)?;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "SCIM token {} (shown once): {secret}", record.id);
+        let _ = out.flush();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -178,9 +182,6 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         config.max_body_bytes = cli.max_body_bytes;
         let service = Arc::new(ScimService::new(store, config));
         let mut out = std::io::stdout().lock();
-        if let Some((record, secret)) = first_token {
-            let _ = writeln!(out, "SCIM token {} (shown once): {secret}", record.id);
-        }
         let _ = writeln!(out, "SCIM base URL: {base_url}");
         let _ = out.flush();
         drop(out);

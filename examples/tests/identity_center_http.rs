@@ -808,3 +808,28 @@ fn lenient_dialect_accepts_boolean_strings_on_post_and_put() {
     is_scim_error(&body, 400);
     assert_eq!(body["scimType"], "invalidValue", "{body}");
 }
+
+/// Regression (found by a fresh-user run of the README): the first SCIM token was stored before
+/// the port was bound but printed after, so a first start on a busy port lost it for good.
+#[test]
+fn first_start_on_a_busy_port_still_shows_the_stored_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = busy.local_addr().expect("addr").to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_identity-center"))
+        .args(["--listen", &addr, "--data"])
+        .arg(dir.path())
+        .output()
+        .expect("run identity-center");
+    assert!(!out.status.success(), "it served on a port that was taken");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let secret = stdout
+        .lines()
+        .find_map(|line| line.split_once("(shown once): ").map(|(_, s)| s.to_owned()))
+        .unwrap_or_else(|| panic!("no token shown: {stdout}"));
+    assert_eq!(secret.len(), 43, "{secret}");
+    // The token that was shown is the one stored: a server over the same data accepts it.
+    drop(busy);
+    let server = start(dir.path(), Some(&secret), &[]);
+    assert_eq!(server.call("GET", "/Users", None).0, 200);
+}
