@@ -5,12 +5,12 @@
 //! 32-byte message, key loaded once); peer figures to beat are in `../shared/research/perf.md`.
 //! `cert.parse+fingerprint` is the metadata path: bare base64 in, SHA-256 colon-hex out.
 
+use fedkit_benches::BenchRng;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fedkit_certs::{
     Certificate, DigestAlgorithm, Fingerprint, PrivateKey, SignatureAlgorithm, default_provider,
-    rand_core,
 };
 
 const KEY_PEM: &str = include_str!(concat!(
@@ -29,31 +29,6 @@ const EC_KEY_PEM: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../crates/certs/tests/data/p256.key.pem"
 ));
-
-/// Deterministic; here it only blinds RSA and salts PSS.
-struct BenchRng(u64);
-
-impl rand_core::TryRng for BenchRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
-        for byte in dest {
-            *byte = (self.try_next_u64()? >> 56) as u8;
-        }
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for BenchRng {}
 
 fn loading(c: &mut Criterion) {
     let base64 = Certificate::from_der(CERT_DER)

@@ -2,6 +2,7 @@
 //! response, and the IdP's build + sign of one, each beside the raw RSA-2048 PKCS#1 v1.5
 //! SHA-256 verify / sign measured in the same run, so the SAML and XML overhead is visible.
 
+use fedkit_benches::BenchRng;
 use std::hint::black_box;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -20,30 +21,6 @@ const CERT_PEM: &str = include_str!("../../crates/saml/tests/data/keys/idp.cert.
 const SP: &str = "https://sp.example.com/metadata";
 const ACS: &str = "https://sp.example.com/acs";
 const IDP: &str = "https://idp.example.com/metadata";
-
-/// Deterministic; it feeds IDs and RSA blinding here.
-struct CountingRng(u64);
-
-impl rand_core::TryRng for CountingRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        Ok(self.0 >> 7)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
-        for byte in dest {
-            *byte = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for CountingRng {}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0)
@@ -75,7 +52,7 @@ fn bench(c: &mut Criterion) {
     let sp = ServiceProvider::new(SP, ACS, IDP, trust);
     // The largest attribute count whose signed response stays within 5 KiB.
     let issue = |n: usize| {
-        idp.response(&params(n), now(), &mut CountingRng(1))
+        idp.response(&params(n), now(), &mut BenchRng(1))
             .expect("issue")
     };
     let attributes = (0..=64)
@@ -103,7 +80,7 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
-    let mut rng = CountingRng(2);
+    let mut rng = BenchRng(2);
     group.bench_function("idp.response_build_and_sign", |b| {
         b.iter(|| {
             black_box(

@@ -3,6 +3,7 @@
 //! the SHA-256 of the same bytes, measured in the same run, so the XML overhead is visible.
 //! Peer figures to beat are in `../shared/research/perf.md`.
 
+use fedkit_benches::BenchRng;
 use std::hint::black_box;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -30,30 +31,6 @@ const CERT_PEM: &str = include_str!(concat!(
     "/../../shared/peers/fixtures/cert.pem"
 ));
 const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-
-/// Deterministic; it only blinds the RSA operation here.
-struct CountingRng(u64);
-
-impl rand_core::TryRng for CountingRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
-        for byte in dest {
-            *byte = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for CountingRng {}
 
 fn assertion(doc: &Document) -> fedkit_xml::NodeId {
     doc.child_elements(doc.document_element())
@@ -83,7 +60,7 @@ fn xmldsig(c: &mut Criterion) {
     trust.import(certificate).expect("trust");
     let policy = VerifyPolicy::default();
     let verifier = Verifier::new(&trust, &policy, provider);
-    let mut rng = CountingRng(1);
+    let mut rng = BenchRng(1);
 
     let mut group = c.benchmark_group("xmldsig");
     group.throughput(Throughput::Elements(1));
