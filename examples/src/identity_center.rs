@@ -1,9 +1,12 @@
-//! identity-center, part 1: the SCIM 2.0 service. A thin composition of fedkit-scim over HTTP
-//! (axum) and a store (SQLite by default, or PostgreSQL).
+//! identity-center: the SCIM 2.0 service (fedkit-scim), a SAML 2.0 identity provider for
+//! registered applications (fedkit-saml, fedkit-certs) and the access portal, over HTTP (axum)
+//! and a store (SQLite by default, or PostgreSQL).
 //!
 //! `identity-center` serves; `identity-center token new|list|revoke` manages bearer tokens.
 
+pub mod admin_api;
 mod api_error;
+pub mod apps;
 mod aws_profile;
 mod bulk;
 pub mod cli;
@@ -11,11 +14,14 @@ pub mod config;
 mod discovery;
 pub mod http;
 mod list;
+pub mod portal;
 mod projection;
 mod resources;
+pub mod saml_idp;
 pub mod scim_api;
 pub mod store;
 pub mod tokens;
+pub mod web;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -153,6 +159,11 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         let _ = writeln!(out, "SCIM token {} (shown once): {secret}", record.id);
         let _ = out.flush();
     }
+    let cookie_key = web::cookie_key(store.as_ref())?;
+    let external_idp = match &cli.external_idp_metadata {
+        Some(path) => Some(read_external_idp(path)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -181,15 +192,48 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         let mut config = ServiceConfig::new(base_url.clone(), profile, dialect);
         config.max_body_bytes = cli.max_body_bytes;
         let service = Arc::new(ScimService::new(store, config));
+        let mut web_config = web::WebConfig::new(
+            cli.public_url
+                .as_deref()
+                .unwrap_or(&format!("http://{local}")),
+        );
+        web_config.external_idp = external_idp;
+        let state = Arc::new(web::AppState {
+            scim: service,
+            config: web_config,
+            cookie_key,
+        });
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "SCIM base URL: {base_url}");
+        let _ = writeln!(out, "Portal URL: {}/", state.config.public_url);
         let _ = out.flush();
         drop(out);
-        axum::serve(listener, http::router(service))
+        axum::serve(listener, web::router(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| RunError::Io(format!("server: {e}")))
     })
+}
+
+/// The IdP entity of an `--external-idp-metadata` file: the one entity with an
+/// IDPSSODescriptor.
+fn read_external_idp(path: &std::path::Path) -> Result<fedkit_saml::EntityDescriptor, RunError> {
+    let xml = std::fs::read(path)
+        .map_err(|e| RunError::Io(format!("cannot read {}: {e}", path.display())))?;
+    let entities = fedkit_saml::EntityDescriptor::parse(&xml, &fedkit_xml::Limits::default())
+        .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
+    let mut idps = entities.into_iter().filter(|e| e.idp.is_some());
+    match (idps.next(), idps.next()) {
+        (Some(idp), None) => Ok(idp),
+        (None, _) => Err(RunError::Usage(format!(
+            "{}: no IDPSSODescriptor",
+            path.display()
+        ))),
+        (Some(_), Some(_)) => Err(RunError::Usage(format!(
+            "{}: more than one IdP entity",
+            path.display()
+        ))),
+    }
 }
 
 /// The program.

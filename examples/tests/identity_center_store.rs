@@ -288,3 +288,74 @@ fn cursor_pagination_walks_every_row_once() {
         assert_eq!(seen, want, "{name}");
     }
 }
+
+/// The record table under applications, sessions and replay caches: expiry hides a record,
+/// `record_insert_new` is a one-time check (the second insert of a live key loses, an expired
+/// key is taken over), and a rolled-back put leaves nothing. Expected values by hand.
+#[test]
+fn records_expire_and_insert_new_is_one_time() {
+    for (name, store) in stores() {
+        let ns = format!("test-{}", unique_suffix());
+        let mut tx = store.begin().expect("begin");
+        assert!(
+            tx.record_insert_new(&ns, "id-1", &json!({"n": 1}), Some(200), 100)
+                .expect("insert"),
+            "{name}: first insert wins"
+        );
+        assert!(
+            !tx.record_insert_new(&ns, "id-1", &json!({"n": 2}), Some(300), 150)
+                .expect("insert"),
+            "{name}: a live key is not replaced"
+        );
+        assert_eq!(
+            tx.record_get(&ns, "id-1", 150).expect("get"),
+            Some(json!({"n": 1})),
+            "{name}"
+        );
+        assert_eq!(
+            tx.record_get(&ns, "id-1", 200).expect("get"),
+            None,
+            "{name}: expired at expires_at"
+        );
+        assert!(
+            tx.record_insert_new(&ns, "id-1", &json!({"n": 3}), Some(400), 200)
+                .expect("insert"),
+            "{name}: an expired key is taken over"
+        );
+        tx.record_put(&ns, "app-b", &json!({"b": true}), None)
+            .expect("put");
+        tx.record_put(&ns, "app-a", &json!({"a": true}), None)
+            .expect("put");
+        tx.record_put(&ns, "app-b", &json!({"b": false}), None)
+            .expect("replace");
+        let keys: Vec<String> = tx
+            .record_list(&ns, 250)
+            .expect("list")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["id-1", "app-b", "app-a"], "{name}: insertion order");
+        assert_eq!(
+            tx.record_get(&ns, "app-b", 250).expect("get"),
+            Some(json!({"b": false})),
+            "{name}"
+        );
+        assert!(tx.record_delete(&ns, "app-a").expect("delete"), "{name}");
+        assert!(!tx.record_delete(&ns, "app-a").expect("delete"), "{name}");
+        tx.commit().expect("commit");
+
+        let mut tx = store.begin().expect("begin");
+        tx.record_put(&ns, "rolled-back", &json!({}), None)
+            .expect("put");
+        drop(tx);
+        let mut tx = store.begin().expect("begin");
+        assert_eq!(
+            tx.record_get(&ns, "rolled-back", 0).expect("get"),
+            None,
+            "{name}: a dropped transaction leaves nothing"
+        );
+        assert!(tx.record_purge_expired(400).expect("purge") >= 1, "{name}");
+        assert_eq!(tx.record_get(&ns, "id-1", 0).expect("get"), None, "{name}");
+        tx.commit().expect("commit");
+    }
+}

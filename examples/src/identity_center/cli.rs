@@ -20,6 +20,15 @@ pub struct Cli {
     /// The public SCIM base URL for meta.location behind a proxy (default http://LISTEN/scim/v2).
     #[arg(long)]
     pub base_url: Option<String>,
+    /// The public origin of the portal and SAML endpoints behind a proxy
+    /// (default http://LISTEN); https makes cookies Secure.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Delegate sign-in to this SAML IdP (its metadata XML): identity-center is then an SP to
+    /// it and matches the emailAddress NameID to a provisioned user, as AWS does with Okta or
+    /// Entra ID. Without it, users sign in with passwords of the built-in directory.
+    #[arg(long)]
+    pub external_idp_metadata: Option<PathBuf>,
     /// full: RFC 7643/7644; aws: as AWS IAM Identity Center's SCIM endpoint.
     #[arg(long, value_enum, default_value_t = ProfileArg::Full)]
     pub scim_profile: ProfileArg,

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,15 +11,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use crate::identity_center::api_error::ApiError;
-use crate::identity_center::scim_api::{ScimRequest, ScimResponse, ScimService};
+use crate::identity_center::scim_api::{ScimRequest, ScimResponse};
+use crate::identity_center::web::AppState;
 
 /// The path prefix of the SCIM API.
 pub const SCIM_PREFIX: &str = "/scim/v2";
-
-/// The router.
-pub fn router(service: Arc<ScimService>) -> Router {
-    Router::new().fallback(handle).with_state(service)
-}
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
@@ -38,7 +33,7 @@ fn hex_value(digit: u8) -> Option<u8> {
 
 /// application/x-www-form-urlencoded decoding: `+` is a space, `%` HEXDIG HEXDIG (RFC 3986
 /// §2.1) an octet; any other `%` is kept as it is.
-fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -65,7 +60,8 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+/// The pairs of a query string or an `application/x-www-form-urlencoded` body, decoded.
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or_default()
         .split('&')
@@ -77,7 +73,9 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn handle(State(service): State<Arc<ScimService>>, request: Request) -> Response {
+/// Every request under [`SCIM_PREFIX`], and the JSON 404 for paths no other route takes.
+pub(crate) async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let service = Arc::clone(&state.scim);
     let (parts, body) = request.into_parts();
     let now = Utc::now();
     let Some(path) = parts.uri.path().strip_prefix(SCIM_PREFIX) else {

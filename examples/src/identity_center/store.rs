@@ -168,6 +168,43 @@ pub trait Transaction {
     fn list_tokens(&mut self) -> Result<Vec<TokenRecord>, StoreError>;
     /// Deletes a token; false when there is none with that id.
     fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError>;
+    /// A record of `namespace` (applications, certificates, sessions, …) that has not expired at
+    /// `now` (Unix seconds), locked for the rest of the transaction.
+    fn record_get(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<Value>, StoreError>;
+    /// Inserts or replaces a record; `expires_at` (Unix seconds) makes it vanish after then.
+    fn record_put(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        doc: &Value,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// Inserts a record unless one that has not expired at `now` exists: one atomic
+    /// check-and-insert (a replay cache, a one-time request ID), so two instances on one
+    /// database cannot both win. True when this call inserted it.
+    fn record_insert_new(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        doc: &Value,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a record; false when there was none.
+    fn record_delete(&mut self, namespace: &str, key: &str) -> Result<bool, StoreError>;
+    /// The records of `namespace` not expired at `now`, oldest first.
+    fn record_list(
+        &mut self,
+        namespace: &str,
+        now: i64,
+    ) -> Result<Vec<(String, Value)>, StoreError>;
+    /// Deletes every record expired at `now`; returns how many.
+    fn record_purge_expired(&mut self, now: i64) -> Result<u64, StoreError>;
     /// Makes the transaction's writes durable and visible.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -40,6 +40,15 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT NOT NULL UNIQUE,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+    seq BIGSERIAL PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    rkey TEXT NOT NULL,
+    doc JSONB NOT NULL,
+    expires_at BIGINT,
+    UNIQUE (namespace, rkey)
+);
+CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at);
 ";
 
 /// How many connections the store keeps open.
@@ -434,6 +443,99 @@ impl Transaction for PostgresTransaction<'_> {
             .execute("DELETE FROM tokens WHERE id = $1", &[&id])
             .map_err(db)?;
         Ok(n == 1)
+    }
+
+    fn record_get(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<Value>, StoreError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT doc FROM records WHERE namespace = $1 AND rkey = $2 AND (expires_at IS NULL OR expires_at > $3) FOR UPDATE",
+                &[&namespace, &key, &now],
+            )
+            .map_err(db)?;
+        row.map(|r| r.try_get::<_, Value>(0).map_err(db))
+            .transpose()
+    }
+
+    fn record_put(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        doc: &Value,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .execute(
+                "INSERT INTO records (namespace, rkey, doc, expires_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (namespace, rkey) DO UPDATE SET doc = excluded.doc, expires_at = excluded.expires_at",
+                &[&namespace, &key, doc, &expires_at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn record_insert_new(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        doc: &Value,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        // The unique index decides between concurrent inserts: the loser's upsert waits for the
+        // winner's commit, then sees its live row and changes nothing.
+        let changed = self
+            .client
+            .execute(
+                "INSERT INTO records (namespace, rkey, doc, expires_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (namespace, rkey) DO UPDATE SET doc = excluded.doc, expires_at = excluded.expires_at \
+                 WHERE records.expires_at IS NOT NULL AND records.expires_at <= $5",
+                &[&namespace, &key, doc, &expires_at, &now],
+            )
+            .map_err(db)?;
+        Ok(changed == 1)
+    }
+
+    fn record_delete(&mut self, namespace: &str, key: &str) -> Result<bool, StoreError> {
+        let n = self
+            .client
+            .execute(
+                "DELETE FROM records WHERE namespace = $1 AND rkey = $2",
+                &[&namespace, &key],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn record_list(
+        &mut self,
+        namespace: &str,
+        now: i64,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT rkey, doc FROM records WHERE namespace = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY seq",
+                &[&namespace, &now],
+            )
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
+            .collect()
+    }
+
+    fn record_purge_expired(&mut self, now: i64) -> Result<u64, StoreError> {
+        self.client
+            .execute(
+                "DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= $1",
+                &[&now],
+            )
+            .map_err(db)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

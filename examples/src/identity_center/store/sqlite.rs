@@ -50,6 +50,15 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT NOT NULL UNIQUE,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace TEXT NOT NULL,
+    rkey TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    expires_at BIGINT,
+    UNIQUE (namespace, rkey)
+);
+CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at);
 ";
 
 /// A SQLite database file.
@@ -459,6 +468,108 @@ impl Transaction for SqliteTransaction<'_> {
             .execute("DELETE FROM tokens WHERE id = ?1", [id])
             .map_err(db)?;
         Ok(n == 1)
+    }
+
+    fn record_get(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<Value>, StoreError> {
+        let text: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT doc FROM records WHERE namespace = ?1 AND rkey = ?2 AND (expires_at IS NULL OR expires_at > ?3)",
+                (namespace, key, now),
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        text.as_deref().map(parse_doc).transpose()
+    }
+
+    fn record_put(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        doc: &Value,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO records (namespace, rkey, doc, expires_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (namespace, rkey) DO UPDATE SET doc = excluded.doc, expires_at = excluded.expires_at",
+                (namespace, key, doc.to_string(), expires_at),
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn record_insert_new(
+        &mut self,
+        namespace: &str,
+        key: &str,
+        doc: &Value,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        // An expired row with the key is taken over; a live one makes the upsert a no-op.
+        let changed = self
+            .connection
+            .execute(
+                "INSERT INTO records (namespace, rkey, doc, expires_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (namespace, rkey) DO UPDATE SET doc = excluded.doc, expires_at = excluded.expires_at \
+                 WHERE records.expires_at IS NOT NULL AND records.expires_at <= ?5",
+                (namespace, key, doc.to_string(), expires_at, now),
+            )
+            .map_err(db)?;
+        Ok(changed == 1)
+    }
+
+    fn record_delete(&mut self, namespace: &str, key: &str) -> Result<bool, StoreError> {
+        let n = self
+            .connection
+            .execute(
+                "DELETE FROM records WHERE namespace = ?1 AND rkey = ?2",
+                (namespace, key),
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn record_list(
+        &mut self,
+        namespace: &str,
+        now: i64,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT rkey, doc FROM records WHERE namespace = ?1 AND (expires_at IS NULL OR expires_at > ?2) ORDER BY seq",
+            )
+            .map_err(db)?;
+        let rows = statement
+            .query_map((namespace, now), |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, text) = row.map_err(db)?;
+            out.push((key, parse_doc(&text)?));
+        }
+        Ok(out)
+    }
+
+    fn record_purge_expired(&mut self, now: i64) -> Result<u64, StoreError> {
+        let n = self
+            .connection
+            .execute(
+                "DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+                [now],
+            )
+            .map_err(db)?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
