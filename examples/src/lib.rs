@@ -2,3 +2,4 @@
 //! only crate of the workspace that reads the clock, the OS RNG, files and sockets.
 
 pub mod identity_center;
+pub mod saml_sp;

@@ -1,12 +1,14 @@
 //! `saml-sp verify`: check a SAML Response against IdP metadata and print the verified
-//! assertion as JSON, or a stable error code.
+//! assertion as JSON, or a stable error code. `saml-sp serve`: a demo SP web application
+//! (`fedkit_examples::saml_sp`).
 //!
-//! Exit 0 with `{issuer, name_id, …}` on success, 1 with `{"error": {"code", "message"}}` on a
-//! rejection, 2 on a usage error. The system clock is read here (`--now` overrides it), never
-//! inside the library.
+//! `verify` exits 0 with `{issuer, name_id, …}` on success, 1 with
+//! `{"error": {"code", "message"}}` on a rejection, 2 on a usage error. The system clock is read
+//! here (`--now` overrides it), never inside the library.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
+use fedkit_examples::saml_sp::ServeArgs;
 use fedkit_saml::{
     EntityDescriptor, InMemoryReplayCache, InMemoryRequestTracker, ServiceProvider,
     ValidationOptions, VerifiedAssertion, decode_post,
@@ -30,6 +32,9 @@ struct Cli {
 enum Command {
     /// Verify a SAML Response (raw XML or the base64 a browser posts).
     Verify(VerifyArgs),
+    /// Serve a demo SP web application: sign in over SAML, see the verified NameID and
+    /// attributes, sign out (single logout).
+    Serve(Box<ServeArgs>),
 }
 
 #[derive(Parser)]
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Verify(args) => verify(&args),
+        Command::Serve(args) => fedkit_examples::saml_sp::serve(&args),
     }
 }
 
