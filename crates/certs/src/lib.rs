@@ -22,6 +22,8 @@ pub use decode::ParseLimits;
 pub use error::{Error, Result};
 pub use fingerprint::Fingerprint;
 pub use key::{PrivateKey, PublicKey, RsaKeySize};
+#[cfg(feature = "aws-lc")]
+pub use provider::{AwsLcProvider, aws_lc_provider};
 pub use provider::{
     CryptoProvider, DigestContext, RustCryptoProvider, SigningKey, VerifyingKey, default_provider,
 };

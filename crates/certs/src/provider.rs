@@ -1,5 +1,5 @@
-//! The crypto provider: signing, verification and digests by algorithm, behind traits so that a
-//! second backend (aws-lc-rs) can slot in without an API change.
+//! The crypto provider: signing, verification and digests by algorithm, behind traits, with two
+//! backends: RustCrypto (the default) and AWS-LC (feature `aws-lc`).
 //!
 //! Keys are loaded into provider objects once ([`CryptoProvider::signing_key`],
 //! [`CryptoProvider::verifying_key`]) and reused for every signature.
@@ -10,8 +10,13 @@ use rand_core::CryptoRng;
 
 use crate::{DigestAlgorithm, PrivateKey, PublicKey, Result, SignatureAlgorithm};
 
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
+mod r_s;
 mod rust_crypto;
 
+#[cfg(feature = "aws-lc")]
+pub use aws_lc::AwsLcProvider;
 pub use rust_crypto::RustCryptoProvider;
 
 /// A cryptographic backend.
@@ -107,4 +112,15 @@ static RUST_CRYPTO: RustCryptoProvider = RustCryptoProvider::new();
 /// The default provider: RustCrypto (pure Rust), RSA keys of at least 2048 bits.
 pub fn default_provider() -> &'static dyn CryptoProvider {
     &RUST_CRYPTO
+}
+
+#[cfg(feature = "aws-lc")]
+static AWS_LC: AwsLcProvider = AwsLcProvider::new();
+
+/// The AWS-LC provider (cargo feature `aws-lc`), RSA keys of at least 2048 bits. Pass it where a
+/// provider is taken (e.g. [`TrustSet::with_provider`](crate::TrustSet::with_provider)); the
+/// [`default_provider`] stays RustCrypto whatever features are on.
+#[cfg(feature = "aws-lc")]
+pub fn aws_lc_provider() -> &'static dyn CryptoProvider {
+    &AWS_LC
 }

@@ -2,14 +2,17 @@
 //! (data/make-legacy-fixtures.sh) with RSA-PSS SHA-1/SHA-224/SHA-3, ECDSA on P-256 and P-384 with
 //! SHA-1/224/384/512/SHA-3/RIPEMD-160, and DSA, verify through the entry point their group
 //! allows and are refused with `algorithm_not_allowed` through the other; a changed message, a
-//! key of another kind and a malformed `r || s` are their own errors.
+//! key of another kind and a malformed `r || s` are their own errors. Every provider of the
+//! build (support/providers.rs) is held to the same.
 
+#[path = "support/providers.rs"]
+mod providers;
 #[path = "support/rng.rs"]
 mod rng;
 
 use fedkit_certs::{
-    DigestAlgorithm, KeyHint, KeyKind, PrivateKey, PublicKey, SignatureAlgorithm, TrustSet,
-    default_provider,
+    CryptoProvider, DigestAlgorithm, KeyHint, KeyKind, PrivateKey, PublicKey, SignatureAlgorithm,
+    TrustSet,
 };
 
 const MESSAGE: &[u8] = include_bytes!("data/message.txt");
@@ -109,16 +112,19 @@ const OPENSSL: [(SignatureAlgorithm, &str, &[u8]); 17] = [
     ),
 ];
 
-fn verifier(pem: &str) -> Box<dyn fedkit_certs::VerifyingKey> {
-    default_provider()
+fn verifier(provider: &dyn CryptoProvider, pem: &str) -> Box<dyn fedkit_certs::VerifyingKey> {
+    provider
         .verifying_key(&PublicKey::from_pem(pem).unwrap())
         .unwrap()
 }
 
 #[test]
 fn openssl_signatures_verify_through_their_entry_point_only() {
-    for (algorithm, pem, signature) in OPENSSL {
-        let key = verifier(pem);
+    for ((name, provider), (algorithm, pem, signature)) in providers::all()
+        .into_iter()
+        .flat_map(|p| OPENSSL.into_iter().map(move |row| (p, row)))
+    {
+        let key = verifier(provider, pem);
         let (allowed, refused) = if algorithm.is_legacy() {
             (
                 key.verify_legacy(algorithm, MESSAGE, signature),
@@ -130,11 +136,11 @@ fn openssl_signatures_verify_through_their_entry_point_only() {
                 key.verify_legacy(algorithm, MESSAGE, signature),
             )
         };
-        assert!(allowed.is_ok(), "{algorithm:?}: {allowed:?}");
+        assert!(allowed.is_ok(), "{name} {algorithm:?}: {allowed:?}");
         assert_eq!(
             refused.unwrap_err().code(),
             "algorithm_not_allowed",
-            "{algorithm:?}"
+            "{name} {algorithm:?}"
         );
         let other = if algorithm.is_legacy() {
             key.verify_legacy(algorithm, b"another message", signature)
@@ -144,7 +150,7 @@ fn openssl_signatures_verify_through_their_entry_point_only() {
         assert_eq!(
             other.unwrap_err().code(),
             "signature_invalid",
-            "{algorithm:?}"
+            "{name} {algorithm:?}"
         );
     }
 }
@@ -201,7 +207,13 @@ fn keys_are_read_with_their_kind_and_size() {
 
 #[test]
 fn an_algorithm_needs_a_key_of_its_kind() {
-    let p384 = verifier(P384);
+    for (_, provider) in providers::all() {
+        key_kind_checked(provider);
+    }
+}
+
+fn key_kind_checked(provider: &dyn CryptoProvider) {
+    let p384 = verifier(provider, P384);
     // ecdsa-sha256 is bound to P-256 (see `SignatureAlgorithm`); the kind is checked first.
     assert_eq!(
         p384.verify(SignatureAlgorithm::EcdsaP256Sha256, MESSAGE, OPENSSL[12].2)
@@ -209,14 +221,14 @@ fn an_algorithm_needs_a_key_of_its_kind() {
             .code(),
         "algorithm_key_mismatch"
     );
-    let rsa = verifier(RSA);
+    let rsa = verifier(provider, RSA);
     assert_eq!(
         rsa.verify_legacy(SignatureAlgorithm::DsaSha1, MESSAGE, OPENSSL[15].2)
             .unwrap_err()
             .code(),
         "algorithm_key_mismatch"
     );
-    let dsa = verifier(DSA1024);
+    let dsa = verifier(provider, DSA1024);
     assert_eq!(
         dsa.verify_legacy(SignatureAlgorithm::RsaPssSha1, MESSAGE, OPENSSL[0].2)
             .unwrap_err()
@@ -227,8 +239,14 @@ fn an_algorithm_needs_a_key_of_its_kind() {
 
 #[test]
 fn malformed_r_s_values_are_invalid_signatures() {
+    for (_, provider) in providers::all() {
+        malformed_r_s_refused(provider);
+    }
+}
+
+fn malformed_r_s_refused(provider: &dyn CryptoProvider) {
     let (algorithm, pem, good) = OPENSSL[15];
-    let key = verifier(pem);
+    let key = verifier(provider, pem);
     let zeros = [0u8; 40];
     let mut long = good.to_vec();
     long.extend_from_slice(&[0; 130]);
@@ -243,7 +261,7 @@ fn malformed_r_s_values_are_invalid_signatures() {
         );
     }
     let (algorithm, pem, good) = OPENSSL[12];
-    let key = verifier(pem);
+    let key = verifier(provider, pem);
     assert_eq!(
         key.verify(algorithm, MESSAGE, &good[..95])
             .unwrap_err()
@@ -255,12 +273,15 @@ fn malformed_r_s_values_are_invalid_signatures() {
 #[test]
 fn verify_only_algorithms_do_not_sign() {
     let key = PrivateKey::from_pem(include_str!("data/p256.key.pem")).unwrap();
-    let signer = default_provider().signing_key(&key).unwrap();
     let mut rng = rng::TestRng::new(7);
-    for algorithm in [
-        SignatureAlgorithm::EcdsaSha384,
-        SignatureAlgorithm::EcdsaSha1,
-    ] {
+    for ((name, provider), algorithm) in providers::all().into_iter().flat_map(|p| {
+        [
+            SignatureAlgorithm::EcdsaSha384,
+            SignatureAlgorithm::EcdsaSha1,
+        ]
+        .map(|a| (p, a))
+    }) {
+        let signer = provider.signing_key(&key).unwrap();
         assert!(!algorithm.can_sign());
         assert_eq!(
             signer
@@ -268,15 +289,20 @@ fn verify_only_algorithms_do_not_sign() {
                 .unwrap_err()
                 .code(),
             "algorithm_not_allowed",
-            "{algorithm:?}"
+            "{name} {algorithm:?}"
         );
     }
 }
 
 #[test]
 fn the_trust_set_takes_legacy_algorithms_only_through_verify_legacy() {
+    for (_, provider) in providers::all() {
+        legacy_only_through_verify_legacy(TrustSet::with_provider(provider));
+    }
+}
+
+fn legacy_only_through_verify_legacy(mut trust: TrustSet) {
     let cert = fedkit_certs::Certificate::parse(include_bytes!("data/p256.pem")).unwrap();
-    let mut trust = TrustSet::new();
     trust.import(cert).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
         .unwrap()
@@ -323,14 +349,24 @@ fn legacy_digests_match_their_published_examples() {
             "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532",
         ),
         (
+            DigestAlgorithm::Sha3_384,
+            "ec01498288516fc926459f58e2c6ad8df9b473cb0fc08c2596da7cf0e49be4b298d88cea927ac7f539f1edf228376d25",
+        ),
+        (
+            DigestAlgorithm::Sha3_512,
+            "b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e10e116e9192af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0",
+        ),
+        (
             DigestAlgorithm::Ripemd160,
             "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc",
         ),
     ] {
-        let digest = default_provider().digest_bytes(algorithm, b"abc");
-        let printed: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(printed, hex, "{algorithm:?}");
-        assert_eq!(digest.len(), algorithm.output_len());
+        for (name, provider) in providers::all() {
+            let digest = provider.digest_bytes(algorithm, b"abc");
+            let printed: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(printed, hex, "{name} {algorithm:?}");
+            assert_eq!(digest.len(), algorithm.output_len());
+        }
         assert_eq!(
             DigestAlgorithm::from_xmldsig_uri(algorithm.xmldsig_uri()).unwrap(),
             algorithm

@@ -11,6 +11,7 @@ use sha2::{Digest as _, Sha224, Sha256, Sha384, Sha512};
 use sha3::{Sha3_224, Sha3_256, Sha3_384, Sha3_512};
 use signature::hazmat::PrehashVerifier as _;
 
+use super::r_s::der_from_r_s;
 use super::{CryptoProvider, DigestContext, SigningKey, VerifyingKey};
 use crate::key::{PrivateKeyInner, PublicKeyInner};
 use crate::{DigestAlgorithm, Error, KeyKind, PrivateKey, PublicKey, Result, SignatureAlgorithm};
@@ -34,7 +35,7 @@ impl RustCryptoProvider {
         RustCryptoProvider { min_rsa_bits: 1024 }
     }
 
-    fn check_size(&self, key: &PublicKey) -> Result<()> {
+    pub(super) fn check_size(&self, key: &PublicKey) -> Result<()> {
         if key.kind() == KeyKind::Rsa && key.bits() < self.min_rsa_bits {
             return Err(Error::RsaKeyTooSmall {
                 bits: key.bits(),
@@ -259,36 +260,9 @@ impl RustCryptoVerifyingKey {
     }
 }
 
-/// A DSA `r || s` signature value (RFC 3275 section 6.4.1: two equal halves) as the DER
-/// `Dss-Sig-Value` the `dsa` crate reads. `None` for anything that cannot be one.
+/// A DSA `r || s` signature value as the `dsa` crate's signature type.
 fn dsa_signature(raw: &[u8]) -> Option<dsa::Signature> {
-    // Halves of at most 64 bytes cover every FIPS 186 size (q of 160, 224 or 256 bits).
-    if raw.is_empty() || !raw.len().is_multiple_of(2) || raw.len() > 128 {
-        return None;
-    }
-    let (r, s) = raw.split_at(raw.len() / 2);
-    let mut body = Vec::with_capacity(raw.len() + 6);
-    for half in [r, s] {
-        let digits: &[u8] = match half.iter().position(|&b| b != 0) {
-            Some(first) => half.get(first..)?,
-            None => return None,
-        };
-        let pad = digits.first().is_some_and(|&b| b & 0x80 != 0);
-        body.push(0x02);
-        body.push(u8::try_from(digits.len() + usize::from(pad)).ok()?);
-        if pad {
-            body.push(0);
-        }
-        body.extend_from_slice(digits);
-    }
-    let mut der = Vec::with_capacity(body.len() + 3);
-    der.push(0x30);
-    let len = u8::try_from(body.len()).ok()?;
-    if len >= 0x80 {
-        der.push(0x81);
-    }
-    der.push(len);
-    der.extend_from_slice(&body);
+    let der = der_from_r_s(raw)?;
     dsa::Signature::try_from(der.as_slice()).ok()
 }
 
