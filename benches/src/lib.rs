@@ -1,5 +1,7 @@
 //! Shared pieces of the fedkit benches (the benches themselves are in `benches/`).
 
+pub mod figure;
+
 /// A deterministic RNG for benches: it only blinds RSA, salts PSS and makes message IDs, so
 /// every run does the same work. Never use it for anything that must be secret.
 pub struct BenchRng(pub u64);
