@@ -1,7 +1,9 @@
 //! xmldsig: signing and verifying the peers' 4.2 KB SAML response (`saml.sign`, `saml.verify` in
 //! `../shared/peers/README.md`), beside the raw RSA-2048 PKCS#1 v1.5 SHA-256 sign and verify and
 //! the SHA-256 of the same bytes, measured in the same run, so the XML overhead is visible.
-//! Peer figures to beat are in `../shared/research/perf.md`.
+//! Peer figures to beat are in `../shared/research/perf.md`. Once per crypto backend of the
+//! build: group `xmldsig` is RustCrypto, `xmldsig-aws-lc` AWS-LC
+//! (`cargo bench -p fedkit-benches --features aws-lc --bench xmldsig` runs both).
 
 use fedkit_benches::BenchRng;
 use std::hint::black_box;
@@ -9,7 +11,8 @@ use std::hint::black_box;
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fedkit_certs::{
-    Certificate, DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustSet, default_provider,
+    Certificate, CryptoProvider, DigestAlgorithm, PrivateKey, SignatureAlgorithm, TrustSet,
+    default_provider,
 };
 use fedkit_xml::Document;
 use fedkit_xmldsig::{SignOptions, Verifier, VerifyPolicy, sign_enveloped};
@@ -47,8 +50,22 @@ fn now() -> DateTime<Utc> {
         .expect("date")
 }
 
+/// The crypto backends of this build, by bench group.
+fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
+    #[allow(unused_mut)]
+    let mut backends = vec![("xmldsig", default_provider())];
+    #[cfg(feature = "aws-lc")]
+    backends.push(("xmldsig-aws-lc", fedkit_certs::aws_lc_provider()));
+    backends
+}
+
 fn xmldsig(c: &mut Criterion) {
-    let provider = default_provider();
+    for (group, provider) in backends() {
+        xmldsig_with(c, group, provider);
+    }
+}
+
+fn xmldsig_with(c: &mut Criterion, group: &str, provider: &'static dyn CryptoProvider) {
     let key = PrivateKey::from_pem(KEY_PEM).expect("fixture key");
     let signing = provider.signing_key(&key).expect("signing key");
     let certificate = Certificate::parse(CERT_PEM).expect("fixture cert");
@@ -56,13 +73,13 @@ fn xmldsig(c: &mut Criterion) {
         certificate: Some(certificate.clone()),
         ..SignOptions::default()
     };
-    let mut trust = TrustSet::new();
+    let mut trust = TrustSet::with_provider(provider);
     trust.import(certificate).expect("trust");
     let policy = VerifyPolicy::default();
     let verifier = Verifier::new(&trust, &policy, provider);
     let mut rng = BenchRng(1);
 
-    let mut group = c.benchmark_group("xmldsig");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(1));
     group.bench_function(
         "saml.sign response.xml (parse, sign assertion, write)",
