@@ -31,23 +31,32 @@ pub use config::{BindingArg, ServeArgs};
 pub use return_path::{MAX_RELAY_STATE_BYTES, ReturnPathFault, check_return_path};
 pub use sp_error::SpError;
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGINT or SIGTERM. The handlers are registered when this is called, before the
+/// start-up lines are printed, so a signal sent right after them is not lost.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
-            let _ = interrupt.await;
-            return;
-        };
-        tokio::select! {
-            _ = interrupt => {},
-            _ = term.recv() => {},
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (term, interrupt) {
+                (Ok(mut term), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = term.recv() => {},
+                        _ = interrupt.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Runs the SP until SIGINT or SIGTERM. Exit 2 on a configuration error, 1 if serving fails.
@@ -92,6 +101,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
                  (weaker: login CSRF)"
             );
         }
+        let shutdown = shutdown_signal();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "SP listening on http://{local}");
         let _ = writeln!(out, "SP entity ID: {}", config.entity_id());
@@ -110,7 +120,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         drop(out);
         let app = Arc::new(app::App::new(config));
         match axum::serve(listener, app::router(app))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await
         {
             Ok(()) => ExitCode::SUCCESS,

@@ -551,6 +551,21 @@ fn a_refused_response_changes_nothing() {
     assert_eq!(page.status, 403);
     assert_eq!(page.error_code(), "untrusted_key");
 
+    // Issued ten minutes ago: its bearer confirmation (5 minutes) has lapsed, beyond the 60 s
+    // skew (profiles §4.1.4.2).
+    let stale = idp
+        .response(
+            &params(&sp, Some(&request.id)),
+            Utc::now() - TimeDelta::minutes(10),
+            &mut rng(),
+        )
+        .expect("response");
+    let page = post_acs(&mut browser, &sp, &encode_post(&stale), None);
+    assert_eq!(
+        (page.status, page.error_code()),
+        (403, "confirmation_expired")
+    );
+
     // Not base64 at all.
     let page = post_acs(&mut browser, &sp, "not*base64", None);
     assert_eq!((page.status, page.error_code()), (403, "base64_invalid"));
@@ -1230,4 +1245,46 @@ fn configuration_errors_exit_2_before_serving() {
     assert_eq!(code, Some(2), "a certificate for another key: {stderr}");
     let (code, _) = run("<not metadata/>", &[]);
     assert_eq!(code, Some(2));
+}
+
+#[test]
+fn one_response_posted_by_eight_browsers_at_once_signs_in_one() {
+    let sp = start(&default_metadata(), &["--allow-unsolicited"]);
+    let posted = response(&fixture_idp(), &params(&sp, None));
+    let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let page = post_acs(&mut Browser::new(), &sp, &posted, None);
+                    (page.status, page.error_code().to_owned())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    let winners = statuses.iter().filter(|(status, _)| *status == 303).count();
+    assert_eq!(winners, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .filter(|(status, _)| *status != 303)
+            .all(|(status, code)| *status == 403 && code == "assertion_replayed"),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut sp = start(&default_metadata(), &[]);
+    let pid = sp.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = sp.child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "graceful shutdown exits 0");
 }
