@@ -85,11 +85,11 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             Ok(local) => local,
             Err(e) => return fail(1, e.to_string()),
         };
-        let config = match config::configure(args, files, local) {
-            Ok(config) => config,
+        let (config, idp_xml, view) = match config::configure(args, files, local) {
+            Ok(loaded) => loaded,
             Err(message) => return fail(2, message),
         };
-        if config.idp.wants_signed_requests && !config.sign_requests {
+        if view.idp.wants_signed_requests && !config.sign_requests {
             eprintln!(
                 "saml-sp: warning: the IdP wants signed AuthnRequests; start with \
                  --sign-requests --key KEY.pem --cert CERT.pem"
@@ -104,13 +104,13 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         let shutdown = shutdown_signal();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "SP listening on http://{local}");
-        let _ = writeln!(out, "SP entity ID: {}", config.entity_id());
-        let _ = writeln!(out, "SP ACS URL: {}", config.acs_url());
+        let _ = writeln!(out, "SP entity ID: {}", config.entity_id);
+        let _ = writeln!(out, "SP ACS URL: {}", config.acs_url);
         let _ = writeln!(out, "SP metadata URL: {}", config.metadata_url);
         let _ = writeln!(
             out,
             "SP single logout: {}",
-            if config.slo_enabled() {
+            if config.slo_enabled(&view) {
                 config.slo_url.as_str()
             } else {
                 "off (local sign-out only)"
@@ -118,7 +118,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         );
         let _ = out.flush();
         drop(out);
-        let app = Arc::new(app::App::new(config));
+        let app = Arc::new(app::App::new(config, idp_xml, view));
         match axum::serve(listener, app::router(app))
             .with_graceful_shutdown(shutdown)
             .await

@@ -173,6 +173,7 @@ struct Sp {
     url: String,
     entity_id: String,
     acs: String,
+    metadata_path: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -224,6 +225,7 @@ fn start(metadata: &str, extra: &[&str]) -> Sp {
         entity_id: printed["entity ID"].clone(),
         acs: printed["ACS URL"].clone(),
         url,
+        metadata_path: dir.path().join("idp.xml"),
         _dir: dir,
     }
 }
@@ -1287,4 +1289,49 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(killed.success());
     let status = sp.child.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "graceful shutdown exits 0");
+}
+
+#[test]
+fn a_changed_idp_metadata_file_is_trusted_without_a_restart() {
+    let sp = start(&default_metadata(), &["--allow-unsolicited"]);
+    let old = fixture_idp();
+    let next_credential = next_idp_credential();
+    let next = IdentityProvider::new(IDP, &next_credential, default_provider()).expect("next");
+    let attempt = |idp: &IdentityProvider| {
+        let page = post_acs(
+            &mut Browser::new(),
+            &sp,
+            &response(idp, &params(&sp, None)),
+            None,
+        );
+        (page.status, page.error_code().to_owned())
+    };
+    assert_eq!(attempt(&next), (403, "untrusted_key".to_owned()));
+
+    // Rollover, as identity-center publishes it: active + next.
+    let both = idp_metadata(
+        &[
+            read_cert("idp.cert.pem"),
+            next_credential.certificate().clone(),
+        ],
+        &[BINDING_HTTP_REDIRECT],
+        None,
+    );
+    std::fs::write(&sp.metadata_path, both).expect("write");
+    assert_eq!(attempt(&next).0, 303);
+    assert_eq!(attempt(&old).0, 303);
+
+    // A broken file keeps the last good metadata in force.
+    std::fs::write(&sp.metadata_path, "<md:EntityDescriptor").expect("write");
+    assert_eq!(attempt(&old).0, 303);
+
+    // The old certificate deleted: only the next one verifies.
+    let next_only = idp_metadata(
+        &[next_credential.certificate().clone()],
+        &[BINDING_HTTP_REDIRECT],
+        None,
+    );
+    std::fs::write(&sp.metadata_path, next_only).expect("write");
+    assert_eq!(attempt(&old), (403, "untrusted_key".to_owned()));
+    assert_eq!(attempt(&next).0, 303);
 }

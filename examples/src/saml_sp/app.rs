@@ -1,6 +1,6 @@
 //! The web application: its state, its routes, and the pages and redirects they answer with.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use axum::Router;
 use axum::body::{Body, Bytes, to_bytes};
@@ -16,7 +16,7 @@ use fedkit_saml::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::saml_sp::config::SpConfig;
+use crate::saml_sp::config::{IdpView, SpConfig, parse_idp_metadata};
 use crate::saml_sp::form::{Form, RepeatedField, cookie_values};
 use crate::saml_sp::html;
 use crate::saml_sp::metadata::sp_metadata;
@@ -40,12 +40,20 @@ pub struct SpState {
     pub sessions: SessionStore,
 }
 
+/// The IdP metadata in force: the bytes it was read from, and what they made.
+#[derive(Debug)]
+struct LoadedIdp {
+    xml: Vec<u8>,
+    view: Arc<IdpView>,
+}
+
 /// The running SP.
 #[derive(Debug)]
 pub struct App {
     /// The configuration.
     pub config: SpConfig,
     metadata: String,
+    idp: RwLock<LoadedIdp>,
     state: Mutex<SpState>,
 }
 
@@ -118,8 +126,8 @@ pub fn redirect(status: StatusCode, location: &str, cookie: Option<String>) -> R
 }
 
 impl App {
-    /// The application for `config`.
-    pub fn new(config: SpConfig) -> Self {
+    /// The application for `config`, with the IdP metadata `idp_xml` read at start.
+    pub fn new(config: SpConfig, idp_xml: Vec<u8>, view: IdpView) -> Self {
         let state = SpState {
             requests: InMemoryRequestTracker::new(),
             logout_requests: InMemoryRequestTracker::new(),
@@ -129,7 +137,55 @@ impl App {
         App {
             metadata: sp_metadata(&config),
             config,
+            idp: RwLock::new(LoadedIdp {
+                xml: idp_xml,
+                view: Arc::new(view),
+            }),
             state: Mutex::new(state),
+        }
+    }
+
+    /// The IdP as its metadata file says now: read again at each use (a few kilobytes), and
+    /// rebuilt when its bytes changed, so a certificate added for rollover is trusted without a
+    /// restart. A file that cannot be read or is invalid keeps the last good one in force.
+    pub fn idp(&self) -> Arc<IdpView> {
+        let path = &self.config.idp_metadata;
+        let current = self.idp.read().unwrap_or_else(|p| p.into_inner());
+        let xml = match std::fs::read(path) {
+            Ok(xml) if xml != current.xml => xml,
+            Ok(_) => return Arc::clone(&current.view),
+            Err(e) => {
+                eprintln!(
+                    "saml-sp: {}: {e}; keeping the metadata read before",
+                    path.display()
+                );
+                return Arc::clone(&current.view);
+            }
+        };
+        let fallback = Arc::clone(&current.view);
+        drop(current);
+        match parse_idp_metadata(&xml).and_then(|entity| self.config.idp_view(&entity)) {
+            Ok(view) => {
+                eprintln!(
+                    "saml-sp: {} changed: {} signing certificate(s) trusted now",
+                    path.display(),
+                    view.idp.trust.len()
+                );
+                let view = Arc::new(view);
+                let mut loaded = self.idp.write().unwrap_or_else(|p| p.into_inner());
+                *loaded = LoadedIdp {
+                    xml,
+                    view: Arc::clone(&view),
+                };
+                view
+            }
+            Err(e) => {
+                eprintln!(
+                    "saml-sp: {} changed but is not usable ({e}); keeping the metadata read before",
+                    path.display()
+                );
+                fallback
+            }
         }
     }
 
@@ -226,11 +282,12 @@ impl App {
             None => None,
         };
         let config = &self.config;
-        let sso = &config.idp.sso;
+        let view = self.idp();
+        let sso = &view.idp.sso;
         let request = AuthnRequest::new(
-            config.entity_id(),
+            &config.entity_id,
             &sso.location,
-            config.acs_url(),
+            &config.acs_url,
             now,
             &mut os_rng(),
         );
@@ -259,13 +316,14 @@ impl App {
             .ok_or(SpError::FieldMissing("SAMLResponse"))?;
         let relay_state = form.single("RelayState")?;
         let config = &self.config;
+        let view = self.idp();
         let mut state = self.lock();
         // Checked before validation, which would consume the request and the assertion ID.
         if state.sessions.is_full(now) {
             return Err(SpError::TooManySessions(config.max_sessions));
         }
         let state = &mut *state;
-        let verified = config.service_provider.validate_post(
+        let verified = view.service_provider.validate_post(
             saml_response,
             now,
             &mut state.requests,
@@ -322,13 +380,14 @@ impl App {
             return Err(SpError::CsrfMismatch);
         }
         let config = &self.config;
-        let (Some(slo), true) = (&config.idp.slo, config.slo_enabled()) else {
+        let view = self.idp();
+        let (Some(slo), true) = (&view.idp.slo, config.slo_enabled(&view)) else {
             self.lock().sessions.close(&id);
             return Ok(redirect(StatusCode::SEE_OTHER, "/", Some(cleared)));
         };
         let user = session.user;
         let request = fedkit_saml::LogoutRequest::new(
-            config.entity_id(),
+            &config.entity_id,
             &slo.location,
             user.name_id,
             user.session_index,
@@ -388,8 +447,8 @@ pub async fn read_form(app: &App, body: Body) -> Result<Form, SpError> {
 
 async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let page = match app.session(&headers, Utc::now()) {
-        Some((_, session)) => html::signed_in(&session, app.config.slo_enabled()),
-        None => html::signed_out(app.config.entity_id()),
+        Some((_, session)) => html::signed_in(&session, app.config.slo_enabled(&app.idp())),
+        None => html::signed_out(&app.config.entity_id),
     };
     html_response(StatusCode::OK, page, PAGE_CSP)
 }

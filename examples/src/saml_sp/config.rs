@@ -37,7 +37,8 @@ pub struct ServeArgs {
     /// Address to listen on (port 0: any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub listen: String,
-    /// The IdP's metadata file. Every signing certificate in it is trusted (rollover).
+    /// The IdP's metadata file. Every signing certificate in it is trusted (rollover); the file
+    /// is read again when it changes, so a new certificate is trusted without a restart.
     #[arg(long)]
     pub idp_metadata: PathBuf,
     /// This SP's entity ID (the Audience it accepts). Default: BASE-URL/metadata.
@@ -109,17 +110,37 @@ pub struct IdpConfig {
     pub trust: TrustSet,
 }
 
-/// Everything the running SP needs, loaded and checked at start.
+/// What the IdP's metadata makes of this SP: the IdP and the validator trusting it. Rebuilt
+/// when the metadata file changes.
 #[derive(Debug)]
-pub struct SpConfig {
+pub struct IdpView {
     /// The IdP.
     pub idp: IdpConfig,
     /// The validator: this SP's entity ID and ACS, the IdP's trusted certificates.
     pub service_provider: ServiceProvider,
+}
+
+/// Everything the running SP needs that does not come from the IdP's metadata.
+#[derive(Debug)]
+pub struct SpConfig {
+    /// The IdP metadata file, re-read when it changes.
+    pub idp_metadata: PathBuf,
+    /// This SP's entity ID.
+    pub entity_id: String,
+    /// `BASE/acs`.
+    pub acs_url: String,
     /// `BASE/slo`.
     pub slo_url: String,
     /// `BASE/metadata`.
     pub metadata_url: String,
+    /// How AuthnRequests travel.
+    pub binding: BindingArg,
+    /// Validation options (skew, unsolicited responses).
+    pub validation: ValidationOptions,
+    /// Decrypts EncryptedAssertions.
+    pub decryption_key: Option<PrivateKey>,
+    /// Whether AES-CBC content is decrypted too (legacy).
+    pub allow_aes_cbc: bool,
     /// Signs logout messages, and AuthnRequests when `sign_requests`.
     pub signer: Option<Signer>,
     /// Whether AuthnRequests are signed.
@@ -143,26 +164,81 @@ pub struct SpConfig {
 }
 
 impl SpConfig {
-    /// This SP's entity ID.
-    pub fn entity_id(&self) -> &str {
-        self.service_provider.entity_id()
-    }
-
-    /// The ACS URL.
-    pub fn acs_url(&self) -> &str {
-        self.service_provider.acs_url()
-    }
-
     /// Whether single logout with the IdP is possible: it has an SLO endpoint and this SP a
     /// key (logout messages must be signed, SAML profiles §4.4.3.1 and §4.4.4.1).
-    pub fn slo_enabled(&self) -> bool {
-        self.idp.slo.is_some() && self.signer.is_some()
+    pub fn slo_enabled(&self, view: &IdpView) -> bool {
+        view.idp.slo.is_some() && self.signer.is_some()
     }
+
+    /// The IdP and the validator from its metadata `entity`.
+    pub fn idp_view(&self, entity: &EntityDescriptor) -> Result<IdpView, String> {
+        let Some(role) = &entity.idp else {
+            return Err("no IDPSSODescriptor".to_owned());
+        };
+        let trust = entity
+            .idp_signing_trust()
+            .map_err(|e| format!("{e} ({})", e.code()))?;
+        if trust.is_empty() {
+            return Err("no signing certificate".to_owned());
+        }
+        let binding = self.binding;
+        let sso = role.service(binding.uri()).cloned().ok_or_else(|| {
+            format!(
+                "no SingleSignOnService for {}; try --binding {}",
+                binding.uri(),
+                match binding {
+                    BindingArg::Redirect => "post",
+                    BindingArg::Post => "redirect",
+                }
+            )
+        })?;
+        let slo = [BINDING_HTTP_REDIRECT, BINDING_HTTP_POST]
+            .iter()
+            .find_map(|b| role.single_logout.iter().find(|e| e.binding == *b))
+            .cloned();
+        let mut service_provider = ServiceProvider::new(
+            self.entity_id.clone(),
+            self.acs_url.clone(),
+            entity.entity_id.clone(),
+            trust.clone(),
+        )
+        .with_options(self.validation.clone());
+        if let Some(key) = &self.decryption_key {
+            service_provider = service_provider.with_decryption_key(key.clone());
+            if self.allow_aes_cbc {
+                service_provider =
+                    service_provider.with_decrypt_policy(DecryptPolicy::default().legacy_aes_cbc());
+            }
+        }
+        Ok(IdpView {
+            idp: IdpConfig {
+                entity_id: entity.entity_id.clone(),
+                sso,
+                slo,
+                wants_signed_requests: role.requests_signed,
+                trust,
+            },
+            service_provider,
+        })
+    }
+}
+
+/// The IdP's entity in a metadata document: exactly one.
+pub fn parse_idp_metadata(xml: &[u8]) -> Result<EntityDescriptor, String> {
+    let entities = EntityDescriptor::parse(xml, &Limits::default())
+        .map_err(|e| format!("{e} ({})", e.code()))?;
+    let mut idps = entities.into_iter().filter(|e| e.idp.is_some());
+    let idp = idps.next().ok_or("no IDPSSODescriptor")?;
+    if idps.next().is_some() {
+        return Err("more than one IdP entity; give metadata of exactly one".to_owned());
+    }
+    Ok(idp)
 }
 
 /// The files `args` names, read before the listener is bound so a typo fails fast.
 #[derive(Debug)]
 pub struct LoadedFiles {
+    idp_xml: Vec<u8>,
     idp: EntityDescriptor,
     credential: Option<SigningCredential>,
     decryption: Option<SigningCredential>,
@@ -185,19 +261,8 @@ impl LoadedFiles {
     /// Reads the IdP metadata and the keys.
     pub fn read(args: &ServeArgs) -> Result<Self, String> {
         let path = &args.idp_metadata;
-        let xml = read(path)?;
-        let entities = EntityDescriptor::parse(xml.as_bytes(), &Limits::default())
-            .map_err(|e| format!("{}: {e} ({})", path.display(), e.code()))?;
-        let mut idps = entities.into_iter().filter(|e| e.idp.is_some());
-        let idp = idps
-            .next()
-            .ok_or_else(|| format!("{}: no IDPSSODescriptor", path.display()))?;
-        if idps.next().is_some() {
-            return Err(format!(
-                "{}: more than one IdP entity; give metadata of exactly one",
-                path.display()
-            ));
-        }
+        let idp_xml = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let idp = parse_idp_metadata(&idp_xml).map_err(|e| format!("{}: {e}", path.display()))?;
         let credential = match (&args.key, &args.cert) {
             (Some(key), Some(cert)) => Some(read_credential(key, cert)?),
             _ => None,
@@ -207,6 +272,7 @@ impl LoadedFiles {
             _ => None,
         };
         Ok(LoadedFiles {
+            idp_xml,
             idp,
             credential,
             decryption,
@@ -221,12 +287,13 @@ fn is_http_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
-/// Builds the configuration once the listener's address is known.
+/// Builds the configuration once the listener's address is known; returns it with the IdP
+/// metadata's bytes and what they make of this SP.
 pub fn configure(
     args: &ServeArgs,
     files: LoadedFiles,
     local: SocketAddr,
-) -> Result<SpConfig, String> {
+) -> Result<(SpConfig, Vec<u8>, IdpView), String> {
     let base_url = args
         .base_url
         .clone()
@@ -244,81 +311,43 @@ pub fn configure(
         return Err("--entity-id: empty or with control characters".to_owned());
     }
     let LoadedFiles {
+        idp_xml,
         idp,
         credential,
         decryption,
     } = files;
-    let Some(role) = &idp.idp else {
-        return Err("IdP metadata: no IDPSSODescriptor".to_owned());
-    };
-    let trust = idp
-        .idp_signing_trust()
-        .map_err(|e| format!("IdP metadata: {e} ({})", e.code()))?;
-    if trust.is_empty() {
-        return Err("IdP metadata: no signing certificate".to_owned());
-    }
-    let sso = role.service(args.binding.uri()).cloned().ok_or_else(|| {
-        format!(
-            "IdP metadata: no SingleSignOnService for {}; try --binding {}",
-            args.binding.uri(),
-            match args.binding {
-                BindingArg::Redirect => "post",
-                BindingArg::Post => "redirect",
-            }
-        )
-    })?;
-    let slo = [BINDING_HTTP_REDIRECT, BINDING_HTTP_POST]
-        .iter()
-        .find_map(|binding| role.single_logout.iter().find(|e| e.binding == *binding))
-        .cloned();
     let clock_skew = TimeDelta::seconds(i64::from(args.clock_skew_seconds));
-    let options = ValidationOptions {
-        clock_skew,
-        allow_unsolicited: args.allow_unsolicited,
-        ..ValidationOptions::default()
-    };
-    let mut service_provider = ServiceProvider::new(
-        entity_id,
-        format!("{base_url}/acs"),
-        idp.entity_id.clone(),
-        trust.clone(),
-    )
-    .with_options(options);
-    let encryption_certificate = match decryption {
-        Some(pair) => {
-            service_provider = service_provider.with_decryption_key(pair.key().clone());
-            if args.allow_aes_cbc {
-                service_provider =
-                    service_provider.with_decrypt_policy(DecryptPolicy::default().legacy_aes_cbc());
-            }
-            Some(pair.certificate().clone())
-        }
-        None => None,
-    };
     let signer = credential
         .map(|c| Signer::new(&c, default_provider()))
         .transpose()
         .map_err(|e| format!("--key: {e} ({})", e.code()))?;
-    Ok(SpConfig {
-        idp: IdpConfig {
-            entity_id: idp.entity_id.clone(),
-            sso,
-            slo,
-            wants_signed_requests: role.requests_signed,
-            trust,
-        },
-        service_provider,
+    let config = SpConfig {
+        idp_metadata: args.idp_metadata.clone(),
+        entity_id,
+        acs_url: format!("{base_url}/acs"),
         slo_url: format!("{base_url}/slo"),
         metadata_url: format!("{base_url}/metadata"),
-        secure_cookies: base_url.to_ascii_lowercase().starts_with("https://"),
+        binding: args.binding,
+        validation: ValidationOptions {
+            clock_skew,
+            allow_unsolicited: args.allow_unsolicited,
+            ..ValidationOptions::default()
+        },
+        decryption_key: decryption.as_ref().map(|pair| pair.key().clone()),
+        allow_aes_cbc: args.allow_aes_cbc,
         signer,
         sign_requests: args.sign_requests,
-        encryption_certificate,
+        encryption_certificate: decryption.map(|pair| pair.certificate().clone()),
         cookie_name: format!("saml_sp_session_{}", local.port()),
+        secure_cookies: base_url.to_ascii_lowercase().starts_with("https://"),
         clock_skew,
         session_lifetime: TimeDelta::minutes(i64::from(args.session_minutes.max(1))),
         max_sessions: args.max_sessions,
         max_pending_requests: args.max_pending_requests,
         max_form_bytes: args.max_form_bytes,
-    })
+    };
+    let view = config
+        .idp_view(&idp)
+        .map_err(|e| format!("{}: {e}", args.idp_metadata.display()))?;
+    Ok((config, idp_xml, view))
 }

@@ -15,8 +15,8 @@ fn endpoint(binding: &str, location: &str, index: Option<u16>) -> Endpoint {
     }
 }
 
-/// The SPSSODescriptor: the ACS over HTTP-POST, the SLO endpoint (both bindings) when single
-/// logout is possible, the signing and encryption certificates when given.
+/// The SPSSODescriptor: the ACS over HTTP-POST, the SLO endpoint (both bindings) when this SP
+/// can sign logout messages, the signing and encryption certificates when given.
 pub fn sp_metadata(config: &SpConfig) -> String {
     let mut keys = Vec::new();
     if let Some(signer) = &config.signer {
@@ -31,7 +31,8 @@ pub fn sp_metadata(config: &SpConfig) -> String {
             certificates: vec![certificate.clone()],
         });
     }
-    let single_logout = if config.slo_enabled() {
+    // Published with a key, whatever the IdP's metadata says now (it may gain an SLO endpoint).
+    let single_logout = if config.signer.is_some() {
         vec![
             endpoint(BINDING_HTTP_REDIRECT, &config.slo_url, None),
             endpoint(BINDING_HTTP_POST, &config.slo_url, None),
@@ -40,14 +41,14 @@ pub fn sp_metadata(config: &SpConfig) -> String {
         Vec::new()
     };
     EntityDescriptor {
-        entity_id: config.entity_id().to_owned(),
+        entity_id: config.entity_id.clone(),
         valid_until: None,
         idp: None,
         sp: Some(RoleDescriptor {
             keys,
             single_logout,
             name_id_formats: vec![NAMEID_EMAIL.to_owned()],
-            services: vec![endpoint(BINDING_HTTP_POST, config.acs_url(), Some(0))],
+            services: vec![endpoint(BINDING_HTTP_POST, &config.acs_url, Some(0))],
             requests_signed: config.sign_requests,
             // The validator needs a signature covering the assertion; asking for it on the
             // assertion itself is what most IdPs do by default.

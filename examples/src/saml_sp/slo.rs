@@ -27,17 +27,13 @@ impl App {
         query: &str,
         now: DateTime<Utc>,
     ) -> Result<(PostField, ReceivedMessage), SpError> {
-        if !self.config.slo_enabled() {
+        let view = self.idp();
+        if !self.config.slo_enabled(&view) {
             return Err(SpError::SloNotConfigured);
         }
         let limits = RedirectLimits::default();
         let parsed = RedirectQuery::parse(query, &limits)?;
-        let message = parsed.verify(
-            &self.config.idp.trust,
-            &VerifyPolicy::default(),
-            now,
-            &limits,
-        )?;
+        let message = parsed.verify(&view.idp.trust, &VerifyPolicy::default(), now, &limits)?;
         let received = ReceivedMessage::from_redirect(&message, &Limits::default())?;
         Ok((message.field(), received))
     }
@@ -47,7 +43,8 @@ impl App {
         form: &Form,
         now: DateTime<Utc>,
     ) -> Result<(PostField, ReceivedMessage), SpError> {
-        if !self.config.slo_enabled() {
+        let view = self.idp();
+        if !self.config.slo_enabled(&view) {
             return Err(SpError::SloNotConfigured);
         }
         let (field, value) = match (form.single("SAMLRequest")?, form.single("SAMLResponse")?) {
@@ -59,7 +56,7 @@ impl App {
         let received = ReceivedMessage::from_post(
             value,
             form.single("RelayState")?,
-            &self.config.idp.trust,
+            &view.idp.trust,
             &VerifyPolicy::default(),
             now,
             &Limits::default(),
@@ -86,10 +83,11 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Response, SpError> {
         let config = &self.config;
+        let view = self.idp();
         let mut state = self.lock();
         LogoutResponse::read(
             received,
-            &config.idp.entity_id,
+            &view.idp.entity_id,
             &config.slo_url,
             now,
             &mut state.logout_requests,
@@ -109,18 +107,19 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Response, SpError> {
         let config = &self.config;
+        let view = self.idp();
         let request = LogoutRequest::read(
             received,
-            &config.idp.entity_id,
+            &view.idp.entity_id,
             &config.slo_url,
             now,
             config.clock_skew,
         )?;
-        let Some(slo) = &config.idp.slo else {
+        let Some(slo) = &view.idp.slo else {
             return Err(SpError::SloNotConfigured);
         };
         let ended = self.lock().sessions.close_subject(
-            &config.idp.entity_id,
+            &view.idp.entity_id,
             &request.name_id,
             &request.session_indexes,
         );
@@ -130,7 +129,7 @@ impl App {
         );
         let destination = slo.response_location.as_deref().unwrap_or(&slo.location);
         let response = LogoutResponse::new(
-            config.entity_id(),
+            &config.entity_id,
             destination,
             &request,
             Status::success(),
