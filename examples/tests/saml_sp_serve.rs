@@ -1335,3 +1335,35 @@ fn a_changed_idp_metadata_file_is_trusted_without_a_restart() {
     assert_eq!(attempt(&old), (403, "untrusted_key".to_owned()));
     assert_eq!(attempt(&next).0, 303);
 }
+
+#[test]
+fn a_full_request_table_does_not_keep_anyone_signed_in() {
+    let metadata = idp_metadata(
+        &[read_cert("idp.cert.pem")],
+        &[BINDING_HTTP_REDIRECT],
+        Some(BINDING_HTTP_REDIRECT),
+    );
+    let sp = start(
+        &metadata,
+        &[
+            "--key",
+            &key_path("sp.key.pem"),
+            "--cert",
+            &key_path("sp.cert.pem"),
+            "--max-pending-requests",
+            "1",
+        ],
+    );
+    let mut browser = Browser::new();
+    sign_in(&mut browser, &sp, &fixture_idp());
+    // Someone fills the table of outstanding requests.
+    login(&mut Browser::new(), &sp, None);
+    let home = browser.get(&format!("{}/", sp.url)).body;
+    let page = browser.post(
+        &format!("{}/logout", sp.url),
+        &[("csrf_token", &csrf_token(&home))],
+    );
+    assert_eq!(page.status, 303, "signed out here, without single logout");
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert_eq!(signed_in_as(&mut browser, &sp), None);
+}

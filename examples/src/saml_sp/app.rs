@@ -396,7 +396,13 @@ impl App {
             &mut os_rng(),
         );
         let mut state = self.lock();
-        self.check_pending_room(&mut state, now)?;
+        // The local session ends now, whatever happens next: a full request table (anyone can
+        // fill it from /login) must not keep a user signed in.
+        state.sessions.close(&id);
+        if let Err(full) = self.check_pending_room(&mut state, now) {
+            eprintln!("saml-sp: signed out here only: {full}");
+            return Ok(redirect(StatusCode::SEE_OTHER, "/", Some(cleared)));
+        }
         let mut response = self.deliver(
             slo,
             &slo.location,
@@ -405,8 +411,6 @@ impl App {
             None,
             true,
         )?;
-        // The local session ends now, whatever the IdP answers.
-        state.sessions.close(&id);
         state
             .logout_requests
             .track(request.id, now + REQUEST_LIFETIME);
