@@ -15,6 +15,8 @@ mod discovery;
 pub mod html;
 pub mod http;
 mod list;
+pub mod mapping;
+pub mod passwords;
 pub mod portal;
 mod projection;
 mod resources;

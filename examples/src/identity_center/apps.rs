@@ -8,15 +8,20 @@
 use fedkit_certs::CertificateSet;
 use serde::{Deserialize, Serialize};
 
-use crate::identity_center::store::{StoreError, Transaction};
+use crate::identity_center::store::{ResourceKind, StoreError, Transaction};
 
 /// Record namespace of applications.
 pub const APPS: &str = "app";
 /// Record namespace of applications' certificate sets (private keys inside).
 pub const APP_CERTIFICATES: &str = "app-certificates";
+/// Record namespace mapping an SP entity ID to its application's id: one record per entity
+/// ID, taken with an atomic insert, so two registrations racing for one entity ID cannot
+/// both win.
+pub const APP_ENTITY_IDS: &str = "app-entity-id";
 
 /// The NameID an application receives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NameIdMapping {
     /// Where the value comes from: `${user:email}`, `${user:subject}`, `${user:name}`, … or a
     /// literal.
@@ -27,6 +32,7 @@ pub struct NameIdMapping {
 
 /// One SAML attribute an application receives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttributeMapping {
     /// The SAML attribute Name.
     pub name: String,
@@ -49,6 +55,7 @@ pub enum PrincipalKind {
 
 /// An assignment of a user or a group to an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// User or group.
     #[serde(rename = "type")]
@@ -142,9 +149,92 @@ pub fn save_certificates(
     tx.record_put(APP_CERTIFICATES, id, &doc, None)
 }
 
-/// Deletes an application and its certificates; false when there was none.
+/// Deletes an application, its certificates and its entity ID; false when there was none.
 pub fn delete(tx: &mut dyn Transaction, id: &str) -> Result<bool, StoreError> {
+    if let Some(app) = load(tx, id, 0)? {
+        release_entity_id(tx, &app.entity_id, id)?;
+    }
     let existed = tx.record_delete(APPS, id)?;
     tx.record_delete(APP_CERTIFICATES, id)?;
     Ok(existed)
+}
+
+/// The application whose SP entity ID is `entity_id` (compared exactly, as SAML compares
+/// entity IDs).
+pub fn find_by_entity_id(
+    tx: &mut dyn Transaction,
+    entity_id: &str,
+    now: i64,
+) -> Result<Option<Application>, StoreError> {
+    let Some(doc) = tx.record_get(APP_ENTITY_IDS, entity_id, now)? else {
+        return Ok(None);
+    };
+    match doc.get("app").and_then(|a| a.as_str()) {
+        Some(id) => load(tx, id, now),
+        None => Err(StoreError::Corrupt(format!(
+            "entity ID record {entity_id:?}"
+        ))),
+    }
+}
+
+/// Takes `entity_id` for application `app_id`: true when it was free (or already this
+/// application's), false when another application holds it.
+pub fn claim_entity_id(
+    tx: &mut dyn Transaction,
+    entity_id: &str,
+    app_id: &str,
+) -> Result<bool, StoreError> {
+    let doc = serde_json::json!({ "app": app_id });
+    if tx.record_insert_new(APP_ENTITY_IDS, entity_id, &doc, None, 0)? {
+        return Ok(true);
+    }
+    let holder = tx.record_get(APP_ENTITY_IDS, entity_id, 0)?;
+    Ok(holder
+        .as_ref()
+        .and_then(|d| d.get("app"))
+        .and_then(|a| a.as_str())
+        == Some(app_id))
+}
+
+/// Frees `entity_id` if application `app_id` holds it.
+pub fn release_entity_id(
+    tx: &mut dyn Transaction,
+    entity_id: &str,
+    app_id: &str,
+) -> Result<(), StoreError> {
+    let holder = tx.record_get(APP_ENTITY_IDS, entity_id, 0)?;
+    if holder
+        .as_ref()
+        .and_then(|d| d.get("app"))
+        .and_then(|a| a.as_str())
+        == Some(app_id)
+    {
+        tx.record_delete(APP_ENTITY_IDS, entity_id)?;
+    }
+    Ok(())
+}
+
+/// Whether user `user_id` may sign into `app`: assigned directly, or through a group the
+/// user is a direct member of (AWS does not expand nested groups either). A user that no
+/// longer exists is not assigned.
+pub fn is_assigned(
+    tx: &mut dyn Transaction,
+    app: &Application,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    if tx.get(ResourceKind::User, user_id)?.is_none() {
+        return Ok(false);
+    }
+    if app
+        .assignments
+        .iter()
+        .any(|a| a.kind == PrincipalKind::User && a.id == user_id)
+    {
+        return Ok(true);
+    }
+    let groups = tx.groups_of(user_id)?;
+    Ok(app
+        .assignments
+        .iter()
+        .any(|a| a.kind == PrincipalKind::Group && groups.iter().any(|g| g.id == a.id)))
 }
