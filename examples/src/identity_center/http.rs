@@ -1,4 +1,4 @@
-//! The HTTP side: axum hands every request under `/scim/v2` to [`ScimService::handle`] on a
+//! The HTTP side: axum hands every request under `/scim/v2` to [`ScimService::handle`](crate::identity_center::scim_api::ScimService::handle) on a
 //! blocking thread (the stores are synchronous), and writes its answer as
 //! `application/scim+json`. Anything else gets a SCIM 404.
 
