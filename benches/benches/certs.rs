@@ -1,5 +1,6 @@
 //! certs: certificate and key loading, fingerprints, and raw signing and verification through
-//! the default (RustCrypto) provider, on the peers' RSA-2048 key and certificate
+//! each crypto backend of the build (`fedkit(rustcrypto)`; `fedkit(aws-lc)` too with
+//! `--features aws-lc`), on the peers' RSA-2048 key and certificate
 //! (`../shared/peers/fixtures/`). Figure names follow `../shared/peers/README.md` (`cert.load`,
 //! `cert.load+fields`, `key.load`, `rsa2048.sign`, `rsa2048.verify`: PKCS#1 v1.5 SHA-256 over a
 //! 32-byte message, key loaded once); peer figures to beat are in `../shared/research/perf.md`.
@@ -10,7 +11,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fedkit_certs::{
-    Certificate, DigestAlgorithm, Fingerprint, PrivateKey, SignatureAlgorithm, default_provider,
+    Certificate, CryptoProvider, DigestAlgorithm, Fingerprint, PrivateKey, SignatureAlgorithm,
+    default_provider,
 };
 
 const KEY_PEM: &str = include_str!(concat!(
@@ -61,8 +63,22 @@ fn loading(c: &mut Criterion) {
     });
 }
 
+/// The crypto backends of this build, as the figures name them.
+fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
+    #[allow(unused_mut)]
+    let mut backends = vec![("fedkit(rustcrypto)", default_provider())];
+    #[cfg(feature = "aws-lc")]
+    backends.push(("fedkit(aws-lc)", fedkit_certs::aws_lc_provider()));
+    backends
+}
+
 fn signatures(c: &mut Criterion) {
-    let provider = default_provider();
+    for (backend, provider) in backends() {
+        signatures_with(c, backend, provider);
+    }
+}
+
+fn signatures_with(c: &mut Criterion, backend: &str, provider: &dyn CryptoProvider) {
     let message = [0x5a_u8; 32];
     let mut rng = BenchRng(1);
     let rsa = PrivateKey::from_pem(KEY_PEM).expect("fixture key");
@@ -97,14 +113,14 @@ fn signatures(c: &mut Criterion) {
         ),
     ] {
         let signature = signing.sign(alg, &message, &mut rng).expect("sign");
-        c.bench_function(&format!("{figure}.sign/fedkit(rustcrypto)"), |b| {
+        c.bench_function(&format!("{figure}.sign/{backend}"), |b| {
             b.iter(|| {
                 signing
                     .sign(alg, black_box(&message), &mut rng)
                     .expect("sign")
             })
         });
-        c.bench_function(&format!("{figure}.verify/fedkit(rustcrypto)"), |b| {
+        c.bench_function(&format!("{figure}.verify/{backend}"), |b| {
             b.iter(|| {
                 verifying
                     .verify(alg, black_box(&message), black_box(&signature))
@@ -115,13 +131,14 @@ fn signatures(c: &mut Criterion) {
 }
 
 fn digests(c: &mut Criterion) {
-    let provider = default_provider();
     let data = vec![0x5a_u8; 1024];
     let mut group = c.benchmark_group("sha256.1024B");
     group.throughput(Throughput::Bytes(data.len() as u64));
-    group.bench_function("fedkit(rustcrypto)", |b| {
-        b.iter(|| provider.digest_bytes(DigestAlgorithm::Sha256, black_box(&data)))
-    });
+    for (backend, provider) in backends() {
+        group.bench_function(backend, |b| {
+            b.iter(|| provider.digest_bytes(DigestAlgorithm::Sha256, black_box(&data)))
+        });
+    }
     group.finish();
 }
 
