@@ -28,7 +28,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedkit_benches::BenchRng;
-use fedkit_benches::figure::{fixture, measure, note};
+use fedkit_benches::figure::{fixture, measure, note, selected};
 use fedkit_certs::{
     Certificate, CryptoProvider, PrivateKey, SignatureAlgorithm, TrustSet, default_provider,
 };
@@ -390,10 +390,27 @@ fn main() {
             fedkit_benches::figure::trial_secs()
         ),
     );
-    for backend in backends() {
-        saml(&backend, &fx);
+    let any = |figures: &[&str]| figures.iter().any(|f| selected(f));
+    let saml_figures = [
+        "saml.sign",
+        "saml.verify",
+        "saml.verify+parse",
+        "rsa2048.sign",
+        "rsa2048.verify",
+        "key.load",
+    ];
+    if any(&saml_figures) {
+        for backend in backends() {
+            saml(&backend, &fx);
+        }
     }
-    certificates(&fx);
-    xml(&fx);
-    scim();
+    if any(&["cert.load"]) {
+        certificates(&fx);
+    }
+    if any(&["saml.c14n", "saml.parse+c14n", "xml.parse"]) {
+        xml(&fx);
+    }
+    if any(&["scim.parse", "scim.eval"]) {
+        scim();
+    }
 }

@@ -9,6 +9,10 @@
 //!
 //! Written here rather than included from the harness with `#[path]`, so that the benches
 //! compile on a clone without `../shared` beside it.
+//!
+//! For profiling (`valgrind --tool=callgrind`, whose instruction counts repeat where timings do
+//! not): `FEDKIT_FIG_ONLY=<figure>` skips every other figure, and `FEDKIT_FIG_UNITS=<n>` runs the
+//! work until `n` units are done, without timing or warm-up, and prints `COUNT` instead of `FIG`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -53,12 +57,31 @@ pub fn measure(
     scale: f64,
     mut work: impl FnMut() -> u64,
 ) -> f64 {
+    if !selected(figure) {
+        return 0.0;
+    }
+    if let Some(target) = std::env::var("FEDKIT_FIG_UNITS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        let mut units = 0;
+        while units < target {
+            units += work();
+        }
+        println!("COUNT {figure} {who} units={units}");
+        return 0.0;
+    }
     let secs = trial_secs();
     run_for(&mut work, (secs / 4.0).min(0.3));
     let rates: Vec<f64> = (0..trials())
         .map(|_| run_for(&mut work, secs) * scale)
         .collect();
     emit(figure, who, &rates, unit, &format!("{}s", trial_secs()))
+}
+
+/// Whether `figure` is to be measured (`FEDKIT_FIG_ONLY` unset, or naming it).
+pub fn selected(figure: &str) -> bool {
+    std::env::var("FEDKIT_FIG_ONLY").map_or(true, |only| only == figure)
 }
 
 /// Prints the `FIG` line for already measured `values` (`trials` says how each was taken, e.g.
