@@ -46,13 +46,24 @@ fn eval(node: &Node, object: &Map<String, Value>) -> bool {
 }
 
 /// A key of a JSON object, in its schema spelling or else in any letter case.
+///
+/// One pass over the members comparing lengths first: a key's length sits in the map node, its
+/// bytes behind a pointer, so most members are ruled out without touching their text (a tree
+/// search would read the text of every key it passes, and a miss would need a second scan).
 pub(crate) fn get<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    let mut folded = None;
+    for (k, v) in object {
+        if k.len() != key.len() {
+            continue;
+        }
+        if k == key {
+            return Some(v);
+        }
+        if folded.is_none() && k.eq_ignore_ascii_case(key) {
+            folded = Some(v);
+        }
+    }
+    folded
 }
 
 fn attribute<'a>(object: &'a Map<String, Value>, access: &Access) -> Option<&'a Value> {
