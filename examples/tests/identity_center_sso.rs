@@ -19,7 +19,7 @@ use fedkit_examples::identity_center::apps::{
 use fedkit_examples::identity_center::config::{Profile, ServiceConfig};
 use fedkit_examples::identity_center::scim_api::ScimService;
 use fedkit_examples::identity_center::session::{self, SESSIONS};
-use fedkit_examples::identity_center::store::SqliteStore;
+use fedkit_examples::identity_center::store::{PostgresStore, SqliteStore, Store};
 use fedkit_examples::identity_center::tokens::TokenKind;
 use fedkit_examples::identity_center::web::{self, AppState, WebConfig};
 use fedkit_examples::identity_center::{new_token, saml_idp};
@@ -63,21 +63,34 @@ fn credential(key_pem: &str, name: &str) -> SigningCredential {
 
 /// identity-center serving `web::router` on a loopback port, with a SCIM token.
 struct Ic {
+    /// Where this instance listens.
     url: String,
+    /// Its public URL.
+    public: String,
     state: Arc<AppState>,
     token: String,
     http: Client,
-    _data: tempfile::TempDir,
+    _data: Option<tempfile::TempDir>,
 }
 
 fn start() -> Ic {
     let data = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&data.path().join("ic.sqlite3")).expect("store");
+    let mut ic = start_on(Box::new(store), None);
+    ic._data = Some(data);
+    ic
+}
+
+/// An instance on `store`, at its own port; `public_url` (default: that port's URL) is what
+/// entity IDs and endpoints are built on, as behind a load balancer.
+fn start_on(store: Box<dyn Store>, public_url: Option<&str>) -> Ic {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let public = public_url.unwrap_or(&url).to_owned();
+    let cookie_key = web::cookie_key(store.as_ref()).expect("cookie key");
     let scim = ScimService::new(
-        Box::new(store),
+        store,
         ServiceConfig::new(
             format!("{url}/scim/v2"),
             Profile::Full,
@@ -86,8 +99,8 @@ fn start() -> Ic {
     );
     let state = Arc::new(AppState {
         scim: Arc::new(scim),
-        config: WebConfig::new(&url),
-        cookie_key: [3; 32],
+        config: WebConfig::new(&public),
+        cookie_key,
     });
     let (_, token) = new_token(state.store(), TokenKind::Scim).expect("token");
     let served = Arc::clone(&state);
@@ -111,10 +124,11 @@ fn start() -> Ic {
         .expect("client");
     Ic {
         url,
+        public,
         state,
         token,
         http,
-        _data: data,
+        _data: None,
     }
 }
 
@@ -291,11 +305,11 @@ impl Ic {
     }
 
     fn idp_entity(&self, app: &str) -> String {
-        format!("{}/saml/{app}", self.url)
+        format!("{}/saml/{app}", self.public)
     }
 
     fn sso(&self, app: &str) -> String {
-        format!("{}/saml/{app}/sso", self.url)
+        format!("{}/saml/{app}/sso", self.public)
     }
 
     fn metadata(&self, app: &str, query: &str) -> EntityDescriptor {
@@ -1091,6 +1105,29 @@ fn slo_from_the_sp_ends_the_session_and_answers_signed() {
         .refused(400, "request_signature_invalid");
     assert_eq!(ic.session_count(), 1);
 
+    // Signed, over HTTP-POST, naming a SessionIndex of no session: answered, nothing ends.
+    let other = LogoutRequest::new(
+        SP_ENTITY,
+        format!("{}/saml/app-1/slo", ic.url),
+        NameId::new("bjensen@example.com", NAMEID_EMAIL),
+        Some("_not-ours".to_owned()),
+        TimeDelta::minutes(5),
+        Utc::now(),
+        &mut rng(),
+    );
+    let signed = sp_signer
+        .sign_xml(&other.to_xml(), &mut rng())
+        .expect("sign");
+    let form = ic
+        .post_form(
+            "/saml/app-1/slo",
+            &[("SAMLRequest", &encode_post(&signed))],
+            None,
+        )
+        .form();
+    assert_eq!(form.action, SP_SLO);
+    assert_eq!(ic.session_count(), 1);
+
     // Signed, over HTTP-Redirect without the cookie (the SessionIndex names the session).
     let (url, request_id) = logout_request(ic, Some(&sp_signer), index);
     let page = ic.get(&url, None);
@@ -1329,4 +1366,90 @@ fn python3_saml_signs_in_from_identity_center_metadata() {
     cfg["response"] = json!(form.message);
     let verdict = python_sp(&venv, &cfg);
     assert_eq!(verdict["ok"], false, "{verdict}");
+}
+
+/// Two instances on one database behave as one: a request waiting at one is finished at the
+/// other, an ID used at one is refused at the other (the records are in the store).
+fn two_instances(first: Ic, second: Ic) {
+    let (a, b) = (&first, &second);
+    let user = a.user("bjensen", Some("bjensen@example.com"));
+    let app = application("app-1", vec![assign_user(&user)]);
+    a.save_app(
+        &app,
+        &CertificateSet::new(credential(IDP_FIRST_KEY, "app-1")),
+    );
+    let (cookie, _) = a.sign_in(&user);
+    let sp = b.sp("app-1");
+
+    let request = authn_request(a, "app-1");
+    let waiting = a.post_form(
+        "/saml/app-1/sso",
+        &[("SAMLRequest", &encode_post(&request.to_xml()))],
+        None,
+    );
+    assert_eq!(waiting.status, 303, "{}", waiting.body);
+    let location = waiting.headers["location"].to_str().unwrap();
+    let resume = location
+        .strip_prefix("/login?next=")
+        .expect("login")
+        .replace("%2F", "/");
+    let pending = waiting.headers["set-cookie"].to_str().unwrap();
+    let pending = pending.split(';').next().unwrap();
+    let form = b.get(&resume, Some(&format!("{cookie}; {pending}"))).form();
+    validate(&sp, &form, Some(&request.id)).expect("finished at the other instance");
+    a.get(&resume, Some(&format!("{cookie}; {pending}")))
+        .refused(404, "pending_request_not_found");
+
+    let request = authn_request(a, "app-1");
+    let form = a
+        .get(&redirect(a, "app-1", &request, None), Some(&cookie))
+        .form();
+    validate(&sp, &form, Some(&request.id)).expect("valid");
+    // The same URL, sent to the other instance's socket.
+    let at_b = redirect(b, "app-1", &request, None).replace(&b.public, &b.url);
+    assert!(at_b.starts_with(&b.url));
+    b.get(&at_b, Some(&cookie)).refused(400, "request_replayed");
+}
+
+#[test]
+fn two_instances_on_one_sqlite_file_behave_as_one() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let path = data.path().join("ic.sqlite3");
+    let first = start_on(Box::new(SqliteStore::open(&path).expect("store")), None);
+    let public = first.public.clone();
+    let second = start_on(
+        Box::new(SqliteStore::open(&path).expect("store")),
+        Some(&public),
+    );
+    two_instances(first, second);
+}
+
+#[test]
+fn two_instances_on_one_postgres_database_behave_as_one() {
+    let Ok(url) = std::env::var("FEDKIT_TEST_POSTGRES_URL") else {
+        eprintln!("FEDKIT_TEST_POSTGRES_URL not set: the PostgreSQL case is not run here");
+        return;
+    };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("FEDKIT_TEST_POSTGRES_URL is set but unreachable: {e}"));
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).expect("rng");
+    let name: String = std::iter::once("ic_sso_".to_owned())
+        .chain(b.iter().map(|x| format!("{x:02x}")))
+        .collect();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    let database = format!("{base}/{name}");
+    let first = start_on(
+        Box::new(PostgresStore::connect(&database).expect("postgres")),
+        None,
+    );
+    let public = first.public.clone();
+    let second = start_on(
+        Box::new(PostgresStore::connect(&database).expect("postgres")),
+        Some(&public),
+    );
+    two_instances(first, second);
 }

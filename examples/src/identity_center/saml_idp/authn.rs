@@ -85,6 +85,9 @@ fn received(
             let redirect_limits = RedirectLimits::default();
             let query = RedirectQuery::parse(query, &redirect_limits)?;
             let message = if query.is_signed() {
+                if trust.is_empty() {
+                    return Err(SsoError::SignatureInvalid("no_sp_certificates"));
+                }
                 query.verify(&trust, &policy, now, &redirect_limits)?
             } else {
                 query.accept_unsigned(&redirect_limits)?
