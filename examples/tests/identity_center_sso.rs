@@ -1347,11 +1347,15 @@ fn python3_saml_signs_in_from_identity_center_metadata() {
         json!(["bjensen@example.com"])
     );
 
-    // Not a rubber stamp: after rotation, python3-saml configured from the old metadata refuses.
+    // Rotation: python3-saml configured from `?certificates=next` (two signing certificates,
+    // its x509certMulti) keeps working across activation; configured from the old metadata
+    // (only the old certificate) it refuses, as AWS warns.
     let mut set = ic.certificates("app-1");
     let fingerprint = set
         .add(credential(IDP_SECOND_KEY, "app-1 second"))
         .expect("add");
+    ic.save_app(&w.app, &set);
+    let next_metadata = ic.get("/saml/app-1/metadata?certificates=next", None).body;
     set.activate(&fingerprint, Utc::now()).expect("activate");
     ic.save_app(&w.app, &set);
     let form = ic
@@ -1365,7 +1369,10 @@ fn python3_saml_signs_in_from_identity_center_metadata() {
     cfg["step"] = json!("response");
     cfg["response"] = json!(form.message);
     let verdict = python_sp(&venv, &cfg);
-    assert_eq!(verdict["ok"], false, "{verdict}");
+    assert_eq!(verdict["ok"], false, "old metadata: {verdict}");
+    cfg["metadata"] = json!(next_metadata);
+    let verdict = python_sp(&venv, &cfg);
+    assert_eq!(verdict["ok"], true, "next metadata: {verdict}");
 }
 
 /// Two instances on one database behave as one: a request waiting at one is finished at the
