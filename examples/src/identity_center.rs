@@ -212,10 +212,14 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         let _ = writeln!(out, "Portal URL: {}/", state.config.public_url);
         let _ = out.flush();
         drop(out);
-        axum::serve(listener, web::router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| RunError::Io(format!("server: {e}")))
+        // The client address feeds the portal's per-client login throttle.
+        axum::serve(
+            listener,
+            web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| RunError::Io(format!("server: {e}")))
     })
 }
 
