@@ -30,7 +30,8 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use fedkit_benches::BenchRng;
 use fedkit_benches::figure::{fixture, measure, note, selected};
 use fedkit_certs::{
-    Certificate, CryptoProvider, PrivateKey, SignatureAlgorithm, TrustSet, default_provider,
+    Certificate, CryptoProvider, PrivateKey, SignatureAlgorithm, SigningKey, TrustSet,
+    default_provider,
 };
 use fedkit_saml::{InMemoryReplayCache, InMemoryRequestTracker, ServiceProvider, encode_post};
 use fedkit_scim::{Dialect, Filter, ResourceSchema};
@@ -61,13 +62,24 @@ fn now() -> DateTime<Utc> {
 struct Backend {
     label: &'static str,
     provider: &'static dyn CryptoProvider,
+    /// Whether this is `default_provider()`, the only one `ServiceProvider` uses.
+    default: bool,
 }
 
 fn backends() -> Vec<Backend> {
-    vec![Backend {
+    #[allow(unused_mut)] // pushed to only with the aws-lc feature
+    let mut backends = vec![Backend {
         label: "fedkit(rustcrypto)",
         provider: default_provider(),
-    }]
+        default: true,
+    }];
+    #[cfg(feature = "aws-lc")]
+    backends.push(Backend {
+        label: "fedkit(aws-lc)",
+        provider: fedkit_certs::aws_lc_provider(),
+        default: false,
+    });
+    backends
 }
 
 struct Fixtures {
@@ -163,6 +175,19 @@ fn saml(backend: &Backend, fx: &Fixtures) {
         1
     });
 
+    if backend.default {
+        service_provider(who, fx, &trust);
+    } else {
+        note(
+            "saml.verify+parse",
+            who,
+            "not measured: ServiceProvider always verifies with default_provider()",
+        );
+    }
+    raw_rsa(backend, fx, signing.as_ref(), &certificate, &mut rng);
+}
+
+fn service_provider(who: &str, fx: &Fixtures, trust: &TrustSet) {
     let sp = ServiceProvider::new(SP_ENTITY, ACS, IDP, trust.clone());
     let as_text = |xml: &[u8]| String::from_utf8(xml.to_vec()).expect("UTF-8");
     let posted = encode_post(&as_text(&fx.signed));
@@ -183,22 +208,28 @@ fn saml(backend: &Backend, fx: &Fixtures) {
         assert_eq!(validate(black_box(&posted)), Ok(true));
         1
     });
+}
+
+fn raw_rsa(
+    backend: &Backend,
+    fx: &Fixtures,
+    signing: &dyn SigningKey,
+    certificate: &Certificate,
+    rng: &mut BenchRng,
+) {
+    let (provider, who) = (backend.provider, backend.label);
 
     let message = [0x5a_u8; 32];
     let verifying = provider
         .verifying_key(certificate.public_key())
         .expect("verifying key");
     let signature = signing
-        .sign(SignatureAlgorithm::RsaPkcs1Sha256, &message, &mut rng)
+        .sign(SignatureAlgorithm::RsaPkcs1Sha256, &message, rng)
         .expect("raw sign");
     measure("rsa2048.sign", who, "ops/s", 1.0, || {
         black_box(
             signing
-                .sign(
-                    SignatureAlgorithm::RsaPkcs1Sha256,
-                    black_box(&message),
-                    &mut rng,
-                )
+                .sign(SignatureAlgorithm::RsaPkcs1Sha256, black_box(&message), rng)
                 .expect("sign"),
         );
         1
