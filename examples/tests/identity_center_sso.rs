@@ -685,6 +685,13 @@ fn requests_that_fail_a_check_are_refused_with_their_code() {
         .refused(400, "request_malformed");
     ic.post_form("/saml/app-1/sso", &[("RelayState", "x")], cookie)
         .refused(400, "field_invalid");
+    let twice = encode_post(&authn_request(ic, "app-1").to_xml());
+    ic.post_form(
+        "/saml/app-1/sso",
+        &[("SAMLRequest", &twice), ("SAMLRequest", &twice)],
+        cookie,
+    )
+    .refused(400, "field_invalid");
     let request = authn_request(ic, "nope");
     ic.get(&redirect(ic, "nope", &request, None), cookie)
         .refused(404, "app_not_found");

@@ -64,8 +64,7 @@ pub(super) fn single_field<'a>(
     let mut values = fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
     match (values.next(), values.next()) {
         (first, None) => Ok(first.map(String::as_str)),
-        (Some(_), Some(_)) => Err(SsoError::FieldInvalid(repeated)),
-        (None, Some(_)) => Err(SsoError::FieldInvalid(repeated)),
+        (_, Some(_)) => Err(SsoError::FieldInvalid(repeated)),
     }
 }
 
