@@ -16,9 +16,9 @@ use super::r_s::der_from_r_s;
 use super::{CryptoProvider, DigestContext, RustCryptoProvider, SigningKey, VerifyingKey};
 use crate::{DigestAlgorithm, Error, KeyKind, PrivateKey, PublicKey, Result, SignatureAlgorithm};
 
-/// The AWS-LC provider (cargo feature `aws-lc`): RSA signing about 6x and verification about
-/// 2.5x faster than RustCrypto on x86_64, at the cost of building AWS-LC's C code. Refuses RSA
-/// keys under 2048 bits, as the default provider does.
+/// The AWS-LC provider (cargo feature `aws-lc`): RSA signing about 5x, RSA verification about
+/// 2.7x and ECDSA verification about 4.8x faster than RustCrypto here (x86_64), at the cost of
+/// building AWS-LC's C code. Refuses RSA keys under 2048 bits, as the default provider does.
 ///
 /// Which operations AWS-LC does and where its own randomness comes in is in the crate README
 /// (Backends); signatures it makes are the same bytes the default provider makes.
@@ -55,26 +55,19 @@ impl CryptoProvider for AwsLcProvider {
     }
 
     fn verifying_key(&self, key: &PublicKey) -> Result<Box<dyn VerifyingKey>> {
+        self.rust_crypto.check_size(key)?;
         let loaded = AwsLcVerifyingKey {
             key: key.clone(),
             parsed: Default::default(),
             rust_crypto: OnceLock::new(),
         };
-        match key.kind() {
-            KeyKind::Rsa | KeyKind::EcP256 | KeyKind::EcP384 => {
-                if key.kind() == KeyKind::Rsa {
-                    self.rust_crypto.check_size(key)?;
-                }
-                // Parse now, with the key's first algorithm, so a key AWS-LC refuses fails here
-                // and not at its first signature.
-                let first = SignatureAlgorithm::all()
-                    .find_map(|algorithm| aws_lc_verification(key.kind(), algorithm))
-                    .ok_or(Error::UnsupportedKeyAlgorithm {
-                        oid: key.kind().name().into(),
-                    })?;
-                loaded.parsed(first)?;
+        // Parse now, for the algorithm the key kind is used with most, so that a key AWS-LC
+        // refuses fails here and not at its first signature.
+        match usual_algorithm(key.kind()).and_then(|a| aws_lc_verification(key.kind(), a)) {
+            Some(verification) => {
+                loaded.parsed(verification)?;
             }
-            _ => {
+            None => {
                 loaded.rust_crypto()?;
             }
         }
@@ -169,6 +162,16 @@ impl SigningKey for AwsLcSigningKey {
 
     fn public_key(&self) -> &PublicKey {
         self.rust_crypto.public_key()
+    }
+}
+
+/// The algorithm SAML peers use with a key of `kind`; `None` for kinds AWS-LC does not load.
+fn usual_algorithm(kind: KeyKind) -> Option<SignatureAlgorithm> {
+    match kind {
+        KeyKind::Rsa => Some(SignatureAlgorithm::RsaPkcs1Sha256),
+        KeyKind::EcP256 => Some(SignatureAlgorithm::EcdsaP256Sha256),
+        KeyKind::EcP384 => Some(SignatureAlgorithm::EcdsaSha384),
+        _ => None,
     }
 }
 
