@@ -861,6 +861,11 @@ fn without_a_session_the_request_waits_for_sign_in_once_in_the_same_browser() {
     let pending_cookie = set_cookie.split(';').next().unwrap().to_owned();
     let both = format!("{}; {pending_cookie}", w.cookie);
 
+    // The portal's sign-in page, with a live session, sends the browser on to `next` at once.
+    let login = ic.get(&location, Some(&w.cookie));
+    assert_eq!(login.status, 303, "{}", login.body);
+    assert_eq!(login.headers["location"], resume.as_str());
+
     // Not signed in yet: back to the sign-in page, nothing consumed.
     let again = ic.get(&resume, Some(&pending_cookie));
     assert_eq!(again.status, 303);
