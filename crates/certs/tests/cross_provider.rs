@@ -1,7 +1,8 @@
 //! The two providers against each other (`--features aws-lc`): what one signs the other
 //! verifies, both ways, for every algorithm fedkit signs with; both make the same bytes from the
 //! same key, message and RNG (PKCS#1 v1.5 is deterministic, PSS salts come from the caller's RNG
-//! in both, ECDSA is RFC 6979 in both); and every digest agrees on any input, however it is fed.
+//! in both, ECDSA is RFC 6979 in both); both give the same answer for any damage done to a good
+//! signature; and every digest agrees on any input, however it is fed.
 
 #![cfg(feature = "aws-lc")]
 
@@ -159,5 +160,89 @@ proptest! {
             prop_assert_eq!(streamed.algorithm(), algorithm);
             prop_assert_eq!(streamed.finish(), expected);
         }
+    }
+}
+
+/// openssl's signatures over data/message.txt, one per verification path of the aws-lc
+/// provider (fixed-width and DER-converted ECDSA, PKCS#1, PSS) and one RustCrypto fallback.
+const OPENSSL_SIGNATURES: [(SignatureAlgorithm, &str, &[u8]); 7] = [
+    (
+        SignatureAlgorithm::RsaPkcs1Sha256,
+        include_str!("data/rsa2048.pub.pem"),
+        include_bytes!("data/message.rsa-sha256.sig"),
+    ),
+    (
+        SignatureAlgorithm::RsaPssSha256,
+        include_str!("data/rsa2048.pub.pem"),
+        include_bytes!("data/message.rsa-pss-sha256.sig"),
+    ),
+    (
+        SignatureAlgorithm::EcdsaP256Sha256,
+        include_str!("data/p256.pub.pem"),
+        include_bytes!("data/message.ecdsa-p256-sha256.sig"),
+    ),
+    (
+        SignatureAlgorithm::EcdsaSha384,
+        include_str!("data/p256.pub.pem"),
+        include_bytes!("data/message.ecdsa-p256-sha384.sig"),
+    ),
+    (
+        SignatureAlgorithm::EcdsaSha384,
+        include_str!("data/p384.pub.pem"),
+        include_bytes!("data/message.ecdsa-p384-sha384.sig"),
+    ),
+    (
+        SignatureAlgorithm::EcdsaSha512,
+        include_str!("data/p384.pub.pem"),
+        include_bytes!("data/message.ecdsa-p384-sha512.sig"),
+    ),
+    (
+        SignatureAlgorithm::EcdsaSha224,
+        include_str!("data/p256.pub.pem"),
+        include_bytes!("data/message.ecdsa-p256-sha224.sig"),
+    ),
+];
+
+fn answer(
+    provider: &dyn CryptoProvider,
+    algorithm: SignatureAlgorithm,
+    pem: &str,
+    signature: &[u8],
+) -> &'static str {
+    let key = provider
+        .verifying_key(&fedkit_certs::PublicKey::from_pem(pem).unwrap())
+        .unwrap();
+    let outcome = if algorithm.is_legacy() {
+        key.verify_legacy(algorithm, MESSAGE, signature)
+    } else {
+        key.verify(algorithm, MESSAGE, signature)
+    };
+    outcome.map_or_else(|e| e.code(), |()| "ok")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A differential check: whatever is done to a good signature (cut to any length, one byte
+    /// changed), both providers give the same answer.
+    #[test]
+    fn verification_answers_agree_on_damaged_signatures(
+        which in 0..OPENSSL_SIGNATURES.len(),
+        keep in 0usize..600,
+        at in any::<usize>(),
+        flip in any::<u8>(),
+    ) {
+        let (algorithm, pem, good) = OPENSSL_SIGNATURES[which];
+        prop_assert_eq!(answer(default_provider(), algorithm, pem, good), "ok");
+        prop_assert_eq!(answer(aws_lc_provider(), algorithm, pem, good), "ok");
+        let mut damaged = good.to_vec();
+        damaged.resize(keep % (good.len() + 3), 0);
+        if let Some(byte) = damaged.get_mut(at % (good.len() + 1)) {
+            *byte ^= flip;
+        }
+        prop_assert_eq!(
+            answer(aws_lc_provider(), algorithm, pem, &damaged),
+            answer(default_provider(), algorithm, pem, &damaged)
+        );
     }
 }
