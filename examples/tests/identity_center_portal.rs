@@ -789,3 +789,73 @@ fn an_external_idp_signs_in_provisioned_users_only() {
     assert_eq!(page.status, 403);
     assert_eq!(code_of(&page).as_deref(), Some("password_sign_in_disabled"));
 }
+
+#[test]
+fn authn_requests_are_signed_when_the_external_idp_wants_them_signed() {
+    let mut upstream = upstream_metadata();
+    // WantAuthnRequestsSigned="true" (SAML metadata §2.4.3).
+    upstream
+        .idp
+        .as_mut()
+        .expect("IDPSSODescriptor")
+        .requests_signed = true;
+    let p = portal(None, Some(upstream));
+    p.user("lin", "lin@example.com");
+
+    // The key AuthnRequests are signed with is the one /external/metadata publishes.
+    let xml = reqwest::blocking::get(format!("{}/external/metadata", p.url))
+        .expect("metadata")
+        .text()
+        .expect("text");
+    let sp = EntityDescriptor::parse(xml.as_bytes(), &fedkit_xml::Limits::default())
+        .expect("SP metadata")
+        .remove(0);
+    let certificate = sp
+        .sp
+        .expect("SPSSODescriptor")
+        .certificates(fedkit_saml::KeyUse::Signing)
+        .next()
+        .expect("signing certificate")
+        .clone();
+    let mut trust = fedkit_certs::TrustSet::new();
+    trust.import(certificate).expect("trust");
+
+    let mut b = Browser::new();
+    let page = b.get_once(&format!("{}/login", p.url));
+    let location = page.header("location").expect("location");
+    let query = location
+        .strip_prefix(&format!("{IDP_SSO}?"))
+        .expect("upstream");
+    let parsed = RedirectQuery::parse(query, &RedirectLimits::default()).expect("query");
+    assert!(parsed.is_signed());
+    let message = parsed
+        .verify(
+            &trust,
+            &fedkit_xmldsig::VerifyPolicy::default(),
+            chrono::Utc::now(),
+            &RedirectLimits::default(),
+        )
+        .expect("the query signature verifies with the published key");
+    let id = message.relay_state().expect("RelayState").to_owned();
+
+    // The flow completes as with unsigned requests.
+    let response = upstream_response(&p, &id, "lin@example.com", None);
+    let home = b.post(
+        &format!("{}/external/acs", p.url),
+        &[("SAMLResponse", &response), ("RelayState", &id)],
+    );
+    assert!(home.body.contains("Signed in as"), "{}", home.body);
+
+    // A portal whose IdP does not ask for signatures sends them unsigned, as AWS does.
+    let p = portal(None, Some(upstream_metadata()));
+    let page = Browser::new().get_once(&format!("{}/login", p.url));
+    let query = page
+        .header("location")
+        .expect("location")
+        .split_once('?')
+        .expect("query")
+        .1
+        .to_owned();
+    let parsed = RedirectQuery::parse(&query, &RedirectLimits::default()).expect("query");
+    assert!(!parsed.is_signed());
+}

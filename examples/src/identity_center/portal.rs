@@ -249,12 +249,17 @@ fn login_get(
     let pairs = query_pairs(query);
     let next = next_or_root(field(&pairs, "next"));
     let now = Utc::now();
+    // Made before the transaction: the first use generates an RSA key.
+    let signer = match &state.config.external_idp {
+        Some(idp) => external_idp::request_signer(state, idp, now)?,
+        None => None,
+    };
     let mut tx = state.store().begin()?;
     if session::current(state, tx.as_mut(), headers, now.timestamp())?.is_some() {
         return Ok(see_other(&next, &[]));
     }
     if let Some(idp) = &state.config.external_idp {
-        let response = external_idp::start(state, tx.as_mut(), idp, &next, now)?;
+        let response = external_idp::start(state, tx.as_mut(), idp, &next, now, signer.as_ref())?;
         tx.commit()?;
         return Ok(response);
     }

@@ -1,8 +1,9 @@
 //! Sign-in through an external IdP (`--external-idp-metadata`): identity-center is then a SAML
 //! SP to it, as AWS IAM Identity Center is to Okta or Entra ID, and password sign-in is off.
 //!
-//! 1. `GET /login` sends an AuthnRequest (unsigned, HTTP-Redirect, NameIDPolicy emailAddress)
-//!    to the IdP's SingleSignOnService. Its ID is stored for 10 minutes with where to go
+//! 1. `GET /login` sends an AuthnRequest (HTTP-Redirect, NameIDPolicy emailAddress; signed
+//!    with [`sp_signing`]'s key when the IdP's metadata says `WantAuthnRequestsSigned`, else
+//!    unsigned, as AWS sends them) to the IdP's SingleSignOnService. Its ID is stored for 10 minutes with where to go
 //!    afterwards and the hash of a random browser nonce set as a cookie; RelayState is the
 //!    request ID, an opaque key, never a URL.
 //! 2. `POST /external/acs` validates the response (fedkit-saml: signature by one of the
@@ -15,6 +16,7 @@
 //!    must match the one the request was sent with (so nobody can post their own response into
 //!    someone else's browser), and the session starts.
 
+pub mod sp_signing;
 mod store_state;
 
 use std::sync::Arc;
@@ -27,8 +29,8 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use fedkit_saml::names::{BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, NAMEID_EMAIL};
 use fedkit_saml::{
-    AuthnRequest, Endpoint, EntityDescriptor, PostField, RoleDescriptor, ServiceProvider,
-    redirect_url,
+    AuthnRequest, Endpoint, EntityDescriptor, KeyDescriptor, KeyUse, PostField, RoleDescriptor,
+    ServiceProvider, Signer, redirect_url,
 };
 use serde_json::{Value, json};
 
@@ -82,14 +84,18 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     html::error_page(status, "Sign-in failed", code, message)
 }
 
-/// The SP metadata to register at the upstream IdP.
-pub fn sp_metadata(state: &AppState) -> EntityDescriptor {
+/// The SP metadata to register at the upstream IdP, with the key AuthnRequests are signed with
+/// when the IdP wants them signed.
+pub fn sp_metadata(state: &AppState, signing: &fedkit_certs::Certificate) -> EntityDescriptor {
     EntityDescriptor {
         entity_id: sp_entity_id(state),
         valid_until: None,
         idp: None,
         sp: Some(RoleDescriptor {
-            keys: Vec::new(),
+            keys: vec![KeyDescriptor {
+                key_use: KeyUse::Signing,
+                certificates: vec![signing.clone()],
+            }],
             single_logout: Vec::new(),
             name_id_formats: vec![NAMEID_EMAIL.to_owned()],
             services: vec![Endpoint {
@@ -106,12 +112,33 @@ pub fn sp_metadata(state: &AppState) -> EntityDescriptor {
 }
 
 async fn metadata(State(state): State<Arc<AppState>>) -> Response {
-    let mut response = (StatusCode::OK, sp_metadata(&state).to_xml()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/samlmetadata+xml"),
-    );
-    response
+    blocking(state, |state| {
+        let credential = sp_signing::credential(state, Utc::now())?;
+        let xml = sp_metadata(state, credential.certificate()).to_xml();
+        let mut response = (StatusCode::OK, xml).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/samlmetadata+xml"),
+        );
+        Ok(response)
+    })
+    .await
+}
+
+/// The signer for AuthnRequests to `idp`: `Some` when its metadata says
+/// `WantAuthnRequestsSigned` (the key is made on first use, outside any transaction).
+pub fn request_signer(
+    state: &AppState,
+    idp: &EntityDescriptor,
+    now: DateTime<Utc>,
+) -> Result<Option<Signer>, StoreError> {
+    if !idp.idp.as_ref().is_some_and(|role| role.requests_signed) {
+        return Ok(None);
+    }
+    let credential = sp_signing::credential(state, now)?;
+    Signer::new(&credential, fedkit_certs::default_provider())
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("external SP key: {e}")))
 }
 
 /// Sends the browser to the external IdP with a new AuthnRequest; `next` is where it returns.
@@ -121,6 +148,7 @@ pub fn start(
     idp: &EntityDescriptor,
     next: &str,
     now: DateTime<Utc>,
+    signer: Option<&Signer>,
 ) -> Result<Response, StoreError> {
     let Some(sso) = idp
         .idp
@@ -159,7 +187,7 @@ pub fn start(
         PostField::Request,
         &request.to_xml(),
         Some(&request.id),
-        None,
+        signer,
         &mut rng,
     ) else {
         return Ok(error(

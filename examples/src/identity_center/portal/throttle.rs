@@ -107,12 +107,26 @@ impl ThrottleLimits {
     }
 
     /// Whether an attempt with these keys is refused now.
+    ///
+    /// The account's counter row is created if missing and then read with a row lock
+    /// (`record_get` is `SELECT … FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` locks
+    /// the database), so parallel guesses at one account wait for each other until their
+    /// transactions end: however many arrive at once, at most the limit reach the password
+    /// check. The client counter is not locked (that would serialise every sign-in behind one
+    /// proxy address); under parallel requests it may undercount.
     pub fn check(
         &self,
         tx: &mut dyn Transaction,
         keys: &Keys,
         now: i64,
     ) -> Result<Option<Throttled>, StoreError> {
+        tx.record_insert_new(
+            THROTTLE,
+            &keys.user,
+            &json!({ "failures": [] }),
+            Some(now.saturating_add(self.window_seconds)),
+            now,
+        )?;
         if let Some(retry_after) = self.full(tx, &keys.user, self.max_failures_per_user, now)? {
             return Ok(Some(Throttled {
                 scope: Scope::User,
