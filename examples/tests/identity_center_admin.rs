@@ -1036,3 +1036,68 @@ fn body_limit_edge() {
         assert_error(status, &error, 413, "payload_too_large", "one byte over");
     }
 }
+
+#[test]
+fn racing_requests_cannot_break_the_rules() {
+    for server in servers() {
+        // Four registrations of one entity ID at once: the entity ID is taken by an atomic
+        // insert in the saving transaction, so exactly one wins.
+        let s = unique();
+        let body = json!({"name": format!("Race {s}"), "entityId": format!("urn:example:race:{s}"),
+            "acsUrl": "https://race.example.test/acs"});
+        let results: Vec<(u16, Value)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| server.call("POST", "/admin/applications", Some(&body))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        let created: Vec<&Value> = results
+            .iter()
+            .filter(|(status, _)| *status == 201)
+            .map(|(_, app)| app)
+            .collect();
+        assert_eq!(created.len(), 1, "{}: {results:?}", server.name);
+        for (status, error) in results.iter().filter(|(status, _)| *status != 201) {
+            assert_error(*status, error, 409, "entity_id_taken", "the losers");
+        }
+        let same: Vec<Value> = server
+            .apps()
+            .into_iter()
+            .filter(|a| a["entityId"] == body["entityId"])
+            .collect();
+        assert_eq!(same.len(), 1, "one application with the entity ID");
+
+        // Three new certificates at once on an application with one: each passes the early
+        // check, makes a key, and the saving transaction re-checks: one is added.
+        let id = created[0]["id"].as_str().expect("id");
+        let path = format!("/admin/applications/{id}/certificates");
+        let results: Vec<(u16, Value)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| server.call("POST", &path, None)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        assert_eq!(
+            results.iter().filter(|(status, _)| *status == 201).count(),
+            1,
+            "{}: {results:?}",
+            server.name
+        );
+        for (status, error) in results.iter().filter(|(status, _)| *status != 201) {
+            assert_error(
+                *status,
+                error,
+                409,
+                "certificate_limit_reached",
+                "the losers",
+            );
+        }
+        assert_eq!(server.certificates(id).len(), 2);
+    }
+}
