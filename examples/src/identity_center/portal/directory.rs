@@ -123,3 +123,77 @@ pub fn assigned_applications(
     }
     Ok(assigned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity_center::store::{SqliteStore, Store};
+    use serde_json::json;
+
+    fn add(tx: &mut dyn Transaction, id: &str, user_name: &str, emails: &[&str]) {
+        let emails: Vec<Value> = emails.iter().map(|e| json!({ "value": e })).collect();
+        let doc = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": id, "userName": user_name, "emails": emails,
+        });
+        let keys = UniqueKeys {
+            name: Some(fedkit_scim::filter::fold_case(user_name).into_owned()),
+            external_id: None,
+        };
+        tx.insert(ResourceKind::User, id, &doc, &keys)
+            .expect("insert");
+    }
+
+    fn id(lookup: Lookup) -> Option<String> {
+        match lookup {
+            Lookup::Found(id, _) => Some(id),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn user_name_first_then_a_unique_email() {
+        let store = SqliteStore::in_memory().expect("store");
+        let mut tx = store.begin().expect("begin");
+        add(tx.as_mut(), "u1", "Alice", &["alice@example.com"]);
+        // Bob's email is Alice's userName spelled otherwise: the userName wins.
+        add(tx.as_mut(), "u2", "bob", &["ALICE", "shared@example.com"]);
+        add(tx.as_mut(), "u3", "carol", &["shared@example.com"]);
+        add(tx.as_mut(), "u4", "quote\"d", &[]);
+        let tx = tx.as_mut();
+        // userName is caseExact false (RFC 7643 §4.1.1), and so is emails.value (§4.1.2).
+        assert_eq!(id(find_user(tx, "alice").expect("find")), Some("u1".into()));
+        assert_eq!(
+            id(find_user(tx, " ALICE ").expect("find")),
+            Some("u1".into())
+        );
+        assert_eq!(
+            id(find_user(tx, "Alice@Example.com").expect("find")),
+            Some("u1".into())
+        );
+        assert_eq!(
+            find_user(tx, "shared@example.com").expect("find"),
+            Lookup::Ambiguous
+        );
+        assert_eq!(find_user(tx, "nobody").expect("find"), Lookup::NotFound);
+        assert_eq!(find_user(tx, "").expect("find"), Lookup::NotFound);
+        // The typed name is a JSON string literal in the filter: quotes stay data.
+        assert_eq!(
+            id(find_user(tx, "quote\"d").expect("find")),
+            Some("u4".into())
+        );
+        assert_eq!(
+            find_user(tx, "x\" or userName pr or userName eq \"y").expect("find"),
+            Lookup::NotFound
+        );
+        let long = "a".repeat(MAX_LOGIN_NAME_BYTES + 1);
+        assert_eq!(find_user(tx, &long).expect("find"), Lookup::NotFound);
+    }
+
+    #[test]
+    fn active_unless_active_is_false() {
+        assert!(is_active(&json!({})));
+        assert!(is_active(&json!({ "active": true })));
+        assert!(!is_active(&json!({ "active": false })));
+    }
+}
