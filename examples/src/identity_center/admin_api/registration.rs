@@ -75,6 +75,20 @@ struct ApplicationInput {
     metadata_xml: Option<String>,
     certificate_validity_months: Option<u32>,
     certificate_key_size: Option<u32>,
+    /// Read-only fields of an answer, accepted and ignored (as SCIM ignores readOnly
+    /// attributes), so that a GET's document can be edited and PUT back.
+    #[serde(rename = "id")]
+    _id: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "created")]
+    _created: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "idpEntityId")]
+    _idp_entity_id: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "idpMetadataUrl")]
+    _idp_metadata_url: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "idpSsoUrl")]
+    _idp_sso_url: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "idpSloUrl")]
+    _idp_slo_url: Option<serde::de::IgnoredAny>,
 }
 
 /// The NameID part: either half may be left to its default.
