@@ -501,3 +501,71 @@ pub(super) async fn replace(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (URL, expected code or "" for accepted, why); by hand from RFC 3986 §3.2 and the
+    /// loopback rule (RFC 6890: 127.0.0.0/8, ::1).
+    const URLS: &[(&str, &str, &str)] = &[
+        ("https://sp.example.test/acs", "", "https anywhere"),
+        (
+            "HTTPS://SP.example.test/acs",
+            "",
+            "schemes are case-insensitive",
+        ),
+        ("http://127.0.0.1:8080/acs", "", "IPv4 loopback"),
+        (
+            "http://127.8.9.10/acs",
+            "",
+            "all of 127.0.0.0/8 is loopback",
+        ),
+        ("http://[::1]:9/acs", "", "IPv6 loopback"),
+        ("http://LOCALHOST/acs", "", "localhost in any case"),
+        (
+            "http://127.0.0.1.evil.example/acs",
+            "insecure_url",
+            "a name that starts like loopback",
+        ),
+        (
+            "http://localhost.evil.example/acs",
+            "insecure_url",
+            "a name that starts with localhost",
+        ),
+        ("http://[::2]/acs", "insecure_url", "not loopback"),
+        (
+            "http://10.0.0.1/acs",
+            "insecure_url",
+            "a private address is still a network",
+        ),
+        ("https://user@sp.example.test/", "invalid_url", "user info"),
+        (
+            "https://sp.example.test:/acs",
+            "invalid_url",
+            "an empty port",
+        ),
+        ("https://[::1/acs", "invalid_url", "unclosed IPv6 literal"),
+        ("https://sp.example.test/a b", "invalid_url", "a space"),
+        ("//sp.example.test/acs", "invalid_url", "no scheme"),
+        ("data:text/html,x", "invalid_url", "not http(s)"),
+    ];
+
+    #[test]
+    fn urls() {
+        for (url, code, why) in URLS {
+            match check_url("acsUrl", url) {
+                Ok(()) => assert_eq!(*code, "", "{url}: {why}"),
+                Err(e) => assert_eq!(e.code(), *code, "{url}: {why}"),
+            }
+        }
+        let long = format!("https://sp.example.test/{}", "a".repeat(MAX_URL_BYTES - 24));
+        assert_eq!(long.len(), MAX_URL_BYTES);
+        assert!(check_url("acsUrl", &long).is_ok(), "2048 bytes pass");
+        let over = format!("{long}a");
+        assert_eq!(
+            check_url("acsUrl", &over).map_err(|e| e.code()),
+            Err("invalid_url")
+        );
+    }
+}
