@@ -15,6 +15,10 @@
 //! | `${user:preferredUsername}` | `userName` |
 //! | `${user:groups}` | one value per group the user is a direct member of: the group's `id`, as AWS sends group IDs rather than names |
 //!
+//! AWS no longer documents `${user:groups}` (awsdocs/aws-single-sign-on-user-guide pull request
+//! 15 asks why it was removed from the guide); that its values are group IDs is what users
+//! report from real responses (morincer/teamcity-plugin-saml issue 71).
+//!
 //! `${user:AD_GUID}` exists at AWS only for an Active Directory identity source, which
 //! identity-center does not have, so it is refused like any unknown placeholder.
 //!
