@@ -213,6 +213,7 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         let _ = out.flush();
         drop(out);
         // The client address feeds the portal's per-client login throttle.
+        tokio::spawn(purge_expired_records(Arc::clone(&state)));
         axum::serve(
             listener,
             web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -221,6 +222,27 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
         .await
         .map_err(|e| RunError::Io(format!("server: {e}")))
     })
+}
+
+/// Every ten minutes, deletes the records that have expired (sessions, throttle counters,
+/// replay-cache entries, one-time request IDs): they are already invisible to every read, so
+/// this only reclaims space. A failure is reported and retried next time.
+async fn purge_expired_records(state: Arc<web::AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let worker = Arc::clone(&state);
+        let purged = tokio::task::spawn_blocking(move || {
+            let mut tx = worker.store().begin()?;
+            let n = tx.record_purge_expired(Utc::now().timestamp())?;
+            tx.commit()?;
+            Ok::<u64, StoreError>(n)
+        })
+        .await;
+        if let Ok(Err(error)) = purged {
+            eprintln!("identity-center: purging expired records: {error}");
+        }
+    }
 }
 
 /// The IdP entity of an `--external-idp-metadata` file: the one entity with an
