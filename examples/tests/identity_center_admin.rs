@@ -631,6 +631,26 @@ fn refused_documents_change_nothing() {
             "application_not_found",
             "PUT unknown id",
         );
+        let (status, body) = server.call("GET", "/admin/nothing/here", None);
+        assert_error(status, &body, 404, "not_found", "no such endpoint");
+        let response = client()
+            .patch(format!("{}/admin/applications", server.url))
+            .bearer_auth(&server.admin)
+            .send()
+            .expect("request");
+        // RFC 9110 §15.5.6: a 405 lists the allowed methods.
+        let allow = response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_default();
+        let (status, body) = parse(response);
+        assert_error(status, &body, 405, "method_not_allowed", "PATCH");
+        assert!(
+            allow.contains("GET") && allow.contains("POST"),
+            "Allow: {allow}"
+        );
         let (status, body) = server.call("DELETE", "/admin/applications/app-none", None);
         assert_error(
             status,

@@ -15,7 +15,7 @@ use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -62,6 +62,18 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/admin/users/{id}/password",
             put(set_password).delete(delete_password),
         )
+        .route("/admin/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Paths under `/admin` that name no endpoint: the JSON error, not the SCIM one.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    AdminError::NotFound(uri.path().to_owned()).into_response()
+}
+
+/// A method an endpoint does not have (axum adds the `Allow` header).
+async fn method_not_allowed() -> Response {
+    AdminError::MethodNotAllowed.into_response()
 }
 
 /// Checks the bearer token: an admin token passes; a SCIM token is refused with 403

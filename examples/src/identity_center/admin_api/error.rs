@@ -136,6 +136,12 @@ pub enum AdminError {
     /// Certificate options on an update, where no certificate is made.
     #[error("certificate options apply at registration; use POST …/certificates")]
     CertificateOptionsOnUpdate,
+    /// A path under `/admin` that names no endpoint.
+    #[error("no endpoint {0:?}")]
+    NotFound(String),
+    /// A method the endpoint does not have.
+    #[error("this endpoint does not take this method (see Allow)")]
+    MethodNotAllowed,
     /// No such application.
     #[error("no application {0:?}")]
     ApplicationNotFound(String),
@@ -213,6 +219,8 @@ impl AdminError {
             AdminError::InvalidCertificateValidity(_) => "invalid_certificate_validity",
             AdminError::InvalidKeySize(_) => "invalid_key_size",
             AdminError::CertificateOptionsOnUpdate => "certificate_options_on_update",
+            AdminError::NotFound(_) => "not_found",
+            AdminError::MethodNotAllowed => "method_not_allowed",
             AdminError::ApplicationNotFound(_) => "application_not_found",
             AdminError::CertificateNotFound(_) => "certificate_not_found",
             AdminError::CertificateLimit(_) => "certificate_limit_reached",
@@ -235,7 +243,9 @@ impl AdminError {
             AdminError::NotAdminToken => StatusCode::FORBIDDEN,
             AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AdminError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AdminError::ApplicationNotFound(_)
+            AdminError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AdminError::NotFound(_)
+            | AdminError::ApplicationNotFound(_)
             | AdminError::CertificateNotFound(_)
             | AdminError::AssignmentNotFound
             | AdminError::UserNotFound(_)
