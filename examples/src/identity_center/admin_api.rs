@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post, put};
@@ -236,19 +236,23 @@ async fn get_application(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// `?name=` for a metadata body, which has no room for a display name.
-#[derive(Debug, Deserialize)]
-struct NameQuery {
-    name: Option<String>,
+/// `?name=` for a metadata body, which has no room for a display name. Read leniently (the
+/// last `name` wins) so that no query is refused outside the JSON error format.
+fn name_parameter(query: Option<&str>) -> Option<String> {
+    crate::identity_center::http::query_pairs(query)
+        .into_iter()
+        .filter(|(k, _)| k == "name")
+        .map(|(_, v)| v)
+        .next_back()
 }
 
 async fn create_application(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<NameQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    registration::create(state, query.name, headers, body)
+    registration::create(state, name_parameter(query.as_deref()), headers, body)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -256,11 +260,11 @@ async fn create_application(
 async fn replace_application(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Query(query): Query<NameQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    registration::replace(state, id, query.name, headers, body)
+    registration::replace(state, id, name_parameter(query.as_deref()), headers, body)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
