@@ -353,6 +353,8 @@ struct PasswordBody {
     password: String,
 }
 
+/// `PUT /admin/users/{id}/password`: checked in one transaction, hashed outside any (argon2
+/// is memory-hard on purpose), stored in a second that checks the user again.
 async fn set_password(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -360,16 +362,32 @@ async fn set_password(
     body: Body,
 ) -> Response {
     let payload = read_payload(&state, &headers, body).await;
-    let result = transaction(state, headers, move |tx, _, _| {
-        let body: PasswordBody = json_body(payload?)?;
-        passwords::set(tx, &id, &body.password, &PasswordPolicy::default()).map_err(
-            |e| match e {
-                PasswordError::UnknownUser => AdminError::UserNotFound(id.clone()),
-                other => other.into(),
-            },
-        )?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    let unknown = |id: &str| {
+        let id = id.to_owned();
+        move |e| match e {
+            PasswordError::UnknownUser => AdminError::UserNotFound(id),
+            other => other.into(),
+        }
+    };
+    let result = async {
+        let user = id.clone();
+        let password = transaction(Arc::clone(&state), headers.clone(), move |tx, _, _| {
+            let body: PasswordBody = json_body(payload?)?;
+            passwords::check_policy(&body.password, &PasswordPolicy::default())
+                .map_err(unknown(&user))?;
+            if tx.get(ResourceKind::User, &user)?.is_none() {
+                return Err(AdminError::UserNotFound(user));
+            }
+            Ok(body.password)
+        })
+        .await?;
+        let phc = blocking(move || passwords::hash(&password).map_err(AdminError::from)).await?;
+        transaction(state, headers, move |tx, _, _| {
+            passwords::store_hash(tx, &id, &phc).map_err(unknown(&id))?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        })
+        .await
+    }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
 }

@@ -130,6 +130,12 @@ pub fn validate(template: &str) -> Result<(), MappingError> {
     parse(template).map(|_| ())
 }
 
+/// Whether a valid template can give several values (it uses `${user:groups}`); a NameID
+/// cannot take such a template.
+pub fn is_multi_valued(template: &str) -> bool {
+    parse(template).is_ok_and(|parts| parts.contains(&Part::Placeholder(Attribute::Groups)))
+}
+
 fn text<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a str> {
     keys.iter()
         .try_fold(value, |v, k| v.get(k))
@@ -353,6 +359,14 @@ mod tests {
                 "{template}"
             );
         }
+    }
+
+    #[test]
+    fn multi_valued() {
+        assert!(is_multi_valued("${user:groups}"));
+        assert!(is_multi_valued("role/${user:groups}"));
+        assert!(!is_multi_valued("${user:email}"));
+        assert!(!is_multi_valued("groups"), "a literal");
     }
 
     #[test]

@@ -114,7 +114,15 @@ pub fn set(
     if tx.get(ResourceKind::User, user_id)?.is_none() {
         return Err(PasswordError::UnknownUser);
     }
-    let phc = hash(password)?;
+    store_hash(tx, user_id, &hash(password)?)
+}
+
+/// Stores a PHC string made by [`hash`] as the password of SCIM user `user_id`, so that the
+/// hashing (memory-hard, tens of milliseconds) can run outside the transaction.
+pub fn store_hash(tx: &mut dyn Transaction, user_id: &str, phc: &str) -> Result<(), PasswordError> {
+    if tx.get(ResourceKind::User, user_id)?.is_none() {
+        return Err(PasswordError::UnknownUser);
+    }
     tx.record_put(PASSWORDS, user_id, &json!({ "hash": phc }), None)?;
     Ok(())
 }

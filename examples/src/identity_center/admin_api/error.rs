@@ -68,6 +68,9 @@ pub enum AdminError {
         /// Why.
         error: MappingError,
     },
+    /// A NameID source that can give several values.
+    #[error("nameId.source cannot use ${{user:groups}}: a NameID has one value")]
+    MultiValuedNameId,
     /// A NameID Format that SAML does not define.
     #[error("unknown NameID format {0:?}")]
     UnknownNameIdFormat(String),
@@ -198,6 +201,7 @@ impl AdminError {
             AdminError::InvalidUrl { .. } => "invalid_url",
             AdminError::InsecureUrl(_) => "insecure_url",
             AdminError::InvalidMapping { error, .. } => error.code(),
+            AdminError::MultiValuedNameId => "multi_valued_name_id",
             AdminError::UnknownNameIdFormat(_) => "unknown_name_id_format",
             AdminError::UnknownAttributeNameFormat(_) => "unknown_attribute_name_format",
             AdminError::InvalidAttributeName(_) => "invalid_attribute_name",

@@ -289,6 +289,9 @@ fn validate(
             .unwrap_or_else(|| names::NAMEID_EMAIL.to_owned()),
     };
     check_mapping("nameId.source".into(), &name_id.source)?;
+    if mapping::is_multi_valued(&name_id.source) {
+        return Err(AdminError::MultiValuedNameId);
+    }
     if !NAME_ID_FORMATS.contains(&name_id.format.as_str()) {
         return Err(AdminError::UnknownNameIdFormat(name_id.format));
     }
