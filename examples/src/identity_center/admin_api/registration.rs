@@ -508,6 +508,115 @@ pub(super) async fn replace(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity_center::apps::PrincipalKind;
+    use crate::identity_center::store::{ResourceKind, SqliteStore, Store, UniqueKeys};
+
+    fn input(patch: serde_json::Value) -> ApplicationInput {
+        let mut body = serde_json::json!({"name": "n", "entityId": "urn:example:limits",
+            "acsUrl": "https://sp.example.test/acs"});
+        if let (Some(body), Some(patch)) = (body.as_object_mut(), patch.as_object()) {
+            body.extend(patch.clone());
+        }
+        serde_json::from_value(body).expect("input")
+    }
+
+    fn code_of(store: &SqliteStore, patch: serde_json::Value) -> &'static str {
+        let mut tx = store.begin().expect("begin");
+        match validate(
+            &mut *tx,
+            input(patch),
+            None,
+            "app-1",
+            "2026-01-01T00:00:00Z",
+        ) {
+            Ok(_) => "",
+            Err(e) => e.code(),
+        }
+    }
+
+    /// Each limit: the limit passes, one more fails with its own code.
+    #[test]
+    fn limits_at_their_edges() {
+        let store = SqliteStore::in_memory().expect("store");
+        let n = |c: usize| "n".repeat(c);
+        assert_eq!(code_of(&store, serde_json::json!({"name": n(128)})), "");
+        assert_eq!(
+            code_of(&store, serde_json::json!({"name": n(129)})),
+            "invalid_name"
+        );
+        let entity = |c: usize| format!("urn:{}", "e".repeat(c - 4));
+        assert_eq!(
+            code_of(&store, serde_json::json!({"entityId": entity(1024)})),
+            ""
+        );
+        assert_eq!(
+            code_of(&store, serde_json::json!({"entityId": entity(1025)})),
+            "invalid_entity_id"
+        );
+        let attributes = |c: usize| {
+            (0..c)
+                .map(|i| serde_json::json!({"name": format!("a{i}"), "value": "x"}))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            code_of(&store, serde_json::json!({"attributes": attributes(100)})),
+            ""
+        );
+        assert_eq!(
+            code_of(&store, serde_json::json!({"attributes": attributes(101)})),
+            "too_many_attributes"
+        );
+
+        let mut tx = store.begin().expect("begin");
+        for i in 0..=MAX_ASSIGNMENTS_PER_DOCUMENT {
+            let keys = UniqueKeys {
+                name: Some(format!("u{i}")),
+                external_id: None,
+            };
+            tx.insert(
+                ResourceKind::User,
+                &format!("u{i}"),
+                &serde_json::json!({}),
+                &keys,
+            )
+            .expect("user");
+        }
+        tx.commit().expect("commit");
+        let assignments = |c: usize| {
+            (0..c)
+                .map(|i| Assignment {
+                    kind: PrincipalKind::User,
+                    id: format!("u{i}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            code_of(
+                &store,
+                serde_json::json!({"assignments": assignments(1000)})
+            ),
+            ""
+        );
+        assert_eq!(
+            code_of(
+                &store,
+                serde_json::json!({"assignments": assignments(1001)})
+            ),
+            "too_many_assignments"
+        );
+        let template = format!("${{user:email}}{}", "x".repeat(1024 - 13));
+        assert_eq!(
+            code_of(&store, serde_json::json!({"nameId": {"source": template}})),
+            ""
+        );
+        assert_eq!(
+            code_of(
+                &store,
+                serde_json::json!({"nameId": {"source": format!("{template}x")}})
+            ),
+            "mapping_too_long"
+        );
+    }
 
     /// (URL, expected code or "" for accepted, why); by hand from RFC 3986 §3.2 and the
     /// loopback rule (RFC 6890: 127.0.0.0/8, ::1).
