@@ -32,6 +32,11 @@ impl Page {
         self.forms().into_iter().find(|f| f.action.contains(needle))
     }
 
+    /// The `Location` header, resolved against the page's URL.
+    pub fn location(&self) -> Option<String> {
+        self.header("location").map(|l| resolve(&self.url, l))
+    }
+
     /// A response header.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -84,6 +89,9 @@ pub struct Browser {
     client: Client,
     /// Every URL requested, in order.
     pub visited: Vec<String>,
+    /// URL prefixes not to go to on its own: a redirect or auto-post there is returned as the
+    /// page instead of followed.
+    pub stop_before: Vec<String>,
 }
 
 impl Default for Browser {
@@ -102,6 +110,7 @@ impl Browser {
                 .build()
                 .expect("client"),
             visited: Vec::new(),
+            stop_before: Vec::new(),
         }
     }
 
@@ -111,7 +120,9 @@ impl Browser {
             Some(fields) => self.client.post(url).form(fields),
             None => self.client.get(url),
         };
-        let response = request.send().unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let response = request
+            .send()
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -139,18 +150,30 @@ impl Browser {
             if matches!(page.status, 301 | 302 | 303 | 307 | 308) {
                 let location = page.header("location").expect("redirect without Location");
                 let target = resolve(&page.url, location);
+                if self.stops_before(&target) {
+                    return page;
+                }
                 // 307/308 would repeat a POST; none of our flows use them.
                 page = self.fetch("GET", &target, None);
                 continue;
             }
             if page.status == 200 && page.auto_submits() {
                 let form = page.forms().into_iter().next().expect("auto-submit form");
+                if self.stops_before(&form.action) {
+                    return page;
+                }
                 page = self.submit_once(&form);
                 continue;
             }
             return page;
         }
         panic!("more than 20 redirects or auto-posts: {:?}", self.visited);
+    }
+
+    fn stops_before(&self, url: &str) -> bool {
+        self.stop_before
+            .iter()
+            .any(|prefix| url.starts_with(prefix.as_str()))
     }
 
     fn submit_once(&mut self, form: &Form) -> Page {
@@ -285,7 +308,9 @@ fn attributes(tag: &str) -> Vec<(String, String)> {
             let value = match bytes.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
                     let open = i + 1;
-                    let close = tag[open..].find(char::from(q)).map_or(tag.len(), |j| open + j);
+                    let close = tag[open..]
+                        .find(char::from(q))
+                        .map_or(tag.len(), |j| open + j);
                     i = close + 1;
                     &tag[open..close]
                 }
@@ -328,9 +353,13 @@ pub fn forms(html: &str, page_url: &str) -> Vec<Form> {
         let mut fields = Vec::new();
         let mut j = 0;
         while let Some(pos) = inner_lower[j..].find("<input").map(|i| j + i) {
-            let close = inner_lower[pos..].find('>').map_or(inner.len(), |i| pos + i);
+            let close = inner_lower[pos..]
+                .find('>')
+                .map_or(inner.len(), |i| pos + i);
             let input = attributes(&inner[pos + 6..close]);
-            let kind = attribute(&input, "type").unwrap_or("text").to_ascii_lowercase();
+            let kind = attribute(&input, "type")
+                .unwrap_or("text")
+                .to_ascii_lowercase();
             if let Some(name) = attribute(&input, "name")
                 && kind != "submit"
                 && kind != "button"

@@ -50,7 +50,12 @@ pub fn start(path: &PathBuf) -> Driver {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("FEDKIT_CHROMEDRIVER={} is set but unusable: {e}", path.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "FEDKIT_CHROMEDRIVER={} is set but unusable: {e}",
+                path.display()
+            )
+        });
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -1,0 +1,193 @@
+//! A real headless Chromium signs in through identity-center's portal and lands on the
+//! application's page (`saml-sp serve`) with the verified attributes (issue 7's browser test):
+//! it types the username and password, submits, clicks the application's tile, and the
+//! auto-posting SAML form (an inline `onload` submit under the page's CSP) carries the
+//! Response to the SP. Screenshots of the portal and the application page go to
+//! `chromium::artifacts_dir()`. Runs when `FEDKIT_CHROMEDRIVER` is set (support/chromium.rs).
+//!
+//! Expected values are what the test provisioned over SCIM and configured as mappings.
+
+#[path = "support/chromium.rs"]
+mod chromium;
+#[path = "support/identity_center.rs"]
+mod identity_center;
+
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use identity_center::{IdentityCenter, SamlSp, SpOptions};
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery staple";
+const APP_NAME: &str = "Demo SP";
+
+/// What the browser test signs into: Alice in a group assigned to `saml-sp serve`.
+struct Setup {
+    ic: IdentityCenter,
+    sp: SamlSp,
+    app: String,
+    group: String,
+}
+
+fn setup() -> Setup {
+    let ic = IdentityCenter::start(&[]);
+    let alice = ic.create_user("alice", "Alice", "Jensen", "alice@example.com");
+    let group = ic.create_group("Engineering", &[&alice]);
+    ic.set_password(&alice, PASSWORD);
+    let sp = SamlSp::start(SpOptions {
+        allow_unsolicited: true,
+        ..SpOptions::default()
+    });
+    let app = ic.register(
+        &sp.metadata(),
+        json!({
+            "name": APP_NAME,
+            "attributes": [
+                {"name": "email", "value": "${user:email}"},
+                {"name": "givenName", "value": "${user:givenName}"},
+                {"name": "groups", "value": "${user:groups}"},
+                {"name": "department", "value": "Research"},
+            ],
+        }),
+    );
+    let app = app["id"].as_str().expect("id").to_owned();
+    ic.assign(&app, "group", &group);
+    sp.trust(&ic.idp_metadata(&app, false));
+    Setup { ic, sp, app, group }
+}
+
+/// Waits until the browser is on a URL starting with `prefix`.
+async fn wait_for_url(client: &Client, prefix: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = client.current_url().await.expect("current URL").to_string();
+        if url.starts_with(prefix) {
+            return url;
+        }
+        if Instant::now() > deadline {
+            let source = client.source().await.unwrap_or_default();
+            panic!("still on {url}, not {prefix}: {source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let shot = client.screenshot().await.expect("screenshot");
+    // PNG signature (RFC 2083 §3.1).
+    assert_eq!(shot.get(..8), Some(&b"\x89PNG\r\n\x1a\n"[..]));
+    let path = chromium::artifacts_dir().join(name);
+    std::fs::write(&path, &shot).expect("write screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+async fn sign_in_and_open_the_app(driver: &chromium::Driver, setup: &Setup) {
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(chromium::capabilities(driver))
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session");
+    let portal = format!("{}/", setup.ic.url);
+    client.goto(&portal).await.expect("goto portal");
+    client
+        .find(Locator::LinkText("Sign in"))
+        .await
+        .expect("the portal's sign-in link")
+        .click()
+        .await
+        .expect("click");
+    wait_for_url(&client, &format!("{}/login", setup.ic.url)).await;
+    client
+        .find(Locator::Id("username"))
+        .await
+        .expect("username field")
+        .send_keys("alice")
+        .await
+        .expect("type");
+    client
+        .find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css(
+            "form[action=\"/login\"] button[type=\"submit\"]",
+        ))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("submit");
+    let tile = Locator::Css("form[action$=\"/initiate\"] button");
+    let button = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(tile)
+        .await
+        .expect("the application's tile");
+    assert_eq!(client.current_url().await.expect("url").as_str(), portal);
+    assert_eq!(button.text().await.expect("tile text"), APP_NAME);
+    screenshot(&client, "identity-center-portal.png").await;
+    button.click().await.expect("click the tile");
+
+    // The auto-posting form submits itself; the SP's page shows the verified subject.
+    wait_for_url(&client, &format!("{}/", setup.sp.url)).await;
+    let signed_in_as = text(&client, "#signed-in-as").await;
+    assert_eq!(signed_in_as, "alice@example.com");
+    assert_eq!(text(&client, "#name-id").await, "alice@example.com");
+    assert_eq!(
+        text(&client, "#name-id-format").await,
+        fedkit_saml::names::NAMEID_EMAIL
+    );
+    assert_eq!(
+        text(&client, "#issuer").await,
+        format!("{}/saml/{}", setup.ic.url, setup.app)
+    );
+    assert_eq!(text(&client, "#in-response-to").await, "(IdP-initiated)");
+    let attributes = text(&client, "#attributes").await;
+    for expected in [
+        "email",
+        "alice@example.com",
+        "givenName",
+        "Alice",
+        "groups",
+        setup.group.as_str(),
+        "department",
+        "Research",
+    ] {
+        assert!(
+            attributes.contains(expected),
+            "{expected:?} in the attributes table: {attributes}"
+        );
+    }
+    screenshot(&client, "saml-sp-signed-in.png").await;
+    client.close().await.expect("close");
+}
+
+#[test]
+fn chromium_signs_in_through_the_portal_into_the_application() {
+    let Some(path) = chromium::driver_path() else {
+        return;
+    };
+    let setup = setup();
+    let driver = chromium::start(&path);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(sign_in_and_open_the_app(&driver, &setup));
+}
