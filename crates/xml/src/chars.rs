@@ -52,34 +52,61 @@ pub(crate) fn is_ncname(s: &str) -> bool {
     !s.contains(':') && is_name(s)
 }
 
+/// [`ASCII_NAME`] bits: may start an NCName (letters, `_`), may continue one (those, digits,
+/// `-`, `.`).
+const NAME_START: u8 = 1;
+const NAME_CONTINUE: u8 = 2;
+
+/// The NCName classes of ASCII bytes; 0 for every other byte (`:` and bytes above 0x7F included).
+static ASCII_NAME: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        table[i] = if b.is_ascii_alphabetic() || b == b'_' {
+            NAME_START | NAME_CONTINUE
+        } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+            NAME_CONTINUE
+        } else {
+            0
+        };
+        i += 1;
+    }
+    table
+};
+
 /// Splits a `QName` into prefix and local part; `None` if it is not one.
 pub(crate) fn split_qname(s: &str) -> Option<(Option<&str>, &str)> {
+    // One table-driven pass for ASCII names (all of SAML's and XML-DSig's): each part starts with
+    // a letter or `_`, at most one inner colon. The first non-ASCII byte hands the whole name to
+    // the Unicode rules, which agree with the table on every ASCII byte, so a `None` found before
+    // it is the answer either way.
     let bytes = s.as_bytes();
-    if bytes.is_ascii() {
-        // One pass for the common case: ASCII NCName characters and at most one inner colon.
-        let mut colon = None;
-        for (i, b) in bytes.iter().enumerate() {
-            let start = i == 0 || colon == Some(i - 1);
-            let ok = if start {
-                b.is_ascii_alphabetic() || *b == b'_'
-            } else {
-                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
-            };
-            if !ok {
-                if *b == b':' && colon.is_none() && i > 0 {
-                    colon = Some(i);
-                    continue;
-                }
-                return None;
-            }
+    let mut colon = None;
+    let mut want = NAME_START;
+    for (i, &b) in bytes.iter().enumerate() {
+        if ASCII_NAME[usize::from(b)] & want != 0 {
+            want = NAME_CONTINUE;
+        } else if b == b':' && colon.is_none() && i > 0 {
+            colon = Some(i);
+            want = NAME_START;
+        } else if b >= 0x80 {
+            return split_unicode_qname(s);
+        } else {
+            return None;
         }
-        return match colon {
-            Some(i) if i + 1 == bytes.len() => None,
-            Some(i) => Some((Some(s.get(..i)?), s.get(i + 1..)?)),
-            None if bytes.is_empty() => None,
-            None => Some((None, s)),
-        };
     }
+    if want == NAME_START {
+        // Empty, or ending with the colon.
+        return None;
+    }
+    match colon {
+        Some(i) => Some((Some(s.get(..i)?), s.get(i + 1..)?)),
+        None => Some((None, s)),
+    }
+}
+
+fn split_unicode_qname(s: &str) -> Option<(Option<&str>, &str)> {
     match s.split_once(':') {
         Some((prefix, local)) => {
             (is_ncname(prefix) && is_ncname(local)).then_some((Some(prefix), local))
@@ -140,6 +167,42 @@ mod tests {
         assert_eq!(split_qname(":b"), None);
         assert_eq!(split_qname("a:"), None);
         assert_eq!(split_qname("b"), Some((None, "b")));
+    }
+
+    #[test]
+    fn qnames_split_the_same_on_the_ascii_and_unicode_paths() {
+        // (input, expected): the ASCII table and the Unicode rules must agree, whichever path a
+        // name takes; the expectations follow Namespaces in XML 1.0 productions 7-10.
+        type Split<'a> = Option<(Option<&'a str>, &'a str)>;
+        let cases: [(&str, Split); 16] = [
+            (
+                "saml:SubjectConfirmationData",
+                Some((Some("saml"), "SubjectConfirmationData")),
+            ),
+            ("_x.y-z9", Some((None, "_x.y-z9"))),
+            ("a", Some((None, "a"))),
+            ("", None),
+            (":", None),
+            ("a::b", None),
+            ("9a", None),
+            ("a:9b", None),
+            ("a:-b", None),
+            ("a b", None),
+            ("p:été", Some((Some("p"), "été"))),
+            ("été:x", Some((Some("été"), "x"))),
+            ("a:b:é", None),
+            ("1é", None),
+            ("é:", None),
+            ("x\u{B7}y", Some((None, "x\u{B7}y"))),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(split_qname(input), expected, "{input:?}");
+            assert_eq!(
+                split_unicode_qname(input),
+                expected,
+                "{input:?} (Unicode rules)"
+            );
+        }
     }
 
     #[test]
