@@ -2,14 +2,17 @@
 //! stored as a PHC string in the record namespace [`PASSWORDS`], keyed by the SCIM user id.
 //!
 //! Parameters are the argon2 crate's defaults, OWASP's minimum for argon2id: 19 MiB of
-//! memory, 2 passes, 1 lane. The policy follows NIST SP 800-63B §3.1.1.2: a length floor and
-//! a generous ceiling, every character allowed, nothing truncated, no composition rules.
+//! memory, 2 passes, 1 lane. The policy follows NIST SP 800-63B: a length floor and a generous
+//! ceiling, every character allowed, nothing truncated, no composition rules, and Unicode
+//! normalised to NFKC before hashing (§5.1.1.2), so that "é" typed as one code point or as
+//! "e" and a combining accent is one password.
 
 use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use serde_json::json;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::identity_center::store::{ResourceKind, StoreError, Transaction};
 
@@ -78,8 +81,20 @@ impl PasswordError {
     }
 }
 
-/// Checks `password` against `policy`.
+/// The form a password is measured and hashed in: NFKC.
+fn normalise(password: &str) -> String {
+    password.nfkc().collect()
+}
+
+/// Checks `password` (after NFKC) against `policy`.
 pub fn check_policy(password: &str, policy: &PasswordPolicy) -> Result<(), PasswordError> {
+    // Bounded before normalising too: NFKC can lengthen a string (UAX #15, expansion factors).
+    if password.len() > policy.max_bytes {
+        return Err(PasswordError::TooLong {
+            max: policy.max_bytes,
+        });
+    }
+    let password = normalise(password);
     if password.len() > policy.max_bytes {
         return Err(PasswordError::TooLong {
             max: policy.max_bytes,
@@ -93,12 +108,12 @@ pub fn check_policy(password: &str, policy: &PasswordPolicy) -> Result<(), Passw
     Ok(())
 }
 
-/// The PHC string of `password` with a fresh salt from the OS RNG.
+/// The PHC string of `password` (after NFKC) with a fresh salt from the OS RNG.
 pub fn hash(password: &str) -> Result<String, PasswordError> {
     let mut salt = [0u8; SALT_BYTES];
     getrandom::fill(&mut salt).map_err(|e| PasswordError::Hash(format!("OS RNG: {e}")))?;
     Argon2::default()
-        .hash_password_with_salt(password.as_bytes(), &salt)
+        .hash_password_with_salt(normalise(password).as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
@@ -167,7 +182,7 @@ pub fn verify(tx: &mut dyn Transaction, user_id: &str, password: &str) -> Result
         None => (DUMMY_HASH.clone().unwrap_or_default(), false),
     };
     let matches = Argon2::default()
-        .verify_password(password.as_bytes(), phc.as_str())
+        .verify_password(normalise(password).as_bytes(), phc.as_str())
         .is_ok();
     Ok(real && matches)
 }
@@ -221,6 +236,25 @@ mod tests {
                 .verify_password(b"correct horse batterY", a.as_str())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn nfkc_makes_one_password_of_two_spellings() {
+        // U+00E9 and U+0065 U+0301 are canonically equivalent (Unicode NFC/NFKC "é");
+        // U+FB01 (the "ﬁ" ligature) is compatibility-equivalent to "fi".
+        let composed = "caf\u{e9} au lait ok";
+        let decomposed = "cafe\u{301} au lait ok";
+        let phc = hash(composed).expect("hash");
+        let normalised = normalise(decomposed);
+        assert!(
+            Argon2::default()
+                .verify_password(normalised.as_bytes(), phc.as_str())
+                .is_ok()
+        );
+        assert_eq!(normalise("\u{fb01}le"), "file");
+        // Length is counted after NFKC: 12 ligatures are 24 characters, 6 are 12.
+        assert!(check_policy(&"\u{fb01}".repeat(6), &PasswordPolicy::default()).is_ok());
+        assert!(check_policy(&"\u{fb01}".repeat(5), &PasswordPolicy::default()).is_err());
     }
 
     #[test]
