@@ -122,7 +122,9 @@ pub fn list(tx: &mut dyn Transaction, now: i64) -> Result<Vec<Application>, Stor
         .collect()
 }
 
-/// Stores an application (insert or replace).
+/// Stores an application (insert or replace). It does not take the entity ID
+/// ([`claim_entity_id`]): the admin API does both in one transaction, so applications saved
+/// here directly (tests) are not found by [`find_by_entity_id`].
 pub fn save(tx: &mut dyn Transaction, app: &Application) -> Result<(), StoreError> {
     let doc = serde_json::to_value(app).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.record_put(APPS, &app.id, &doc, None)
