@@ -93,22 +93,18 @@ async fn screenshot(client: &Client, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
-async fn sign_in_and_open_the_app(driver: &chromium::Driver, setup: &Setup) {
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+/// A WebDriver session on a fresh Chromium profile.
+async fn connect(driver: &chromium::Driver) -> Client {
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(chromium::capabilities(driver))
         .connect(&driver.url)
         .await
-        .expect("WebDriver session");
-    let portal = format!("{}/", setup.ic.url);
-    client.goto(&portal).await.expect("goto portal");
-    client
-        .find(Locator::LinkText("Sign in"))
-        .await
-        .expect("the portal's sign-in link")
-        .click()
-        .await
-        .expect("click");
-    wait_for_url(&client, &format!("{}/login", setup.ic.url)).await;
+        .expect("WebDriver session")
+}
+
+/// Types Alice's username and password into identity-center's sign-in form and submits it.
+async fn fill_in_the_sign_in_form(client: &Client, setup: &Setup) {
+    wait_for_url(client, &format!("{}/login", setup.ic.url)).await;
     client
         .find(Locator::Id("username"))
         .await
@@ -132,33 +128,23 @@ async fn sign_in_and_open_the_app(driver: &chromium::Driver, setup: &Setup) {
         .click()
         .await
         .expect("submit");
-    let tile = Locator::Css("form[action$=\"/initiate\"] button");
-    let button = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(tile)
-        .await
-        .expect("the application's tile");
-    assert_eq!(client.current_url().await.expect("url").as_str(), portal);
-    assert_eq!(button.text().await.expect("tile text"), APP_NAME);
-    screenshot(&client, "identity-center-portal.png").await;
-    button.click().await.expect("click the tile");
+}
 
-    // The auto-posting form submits itself; the SP's page shows the verified subject.
-    wait_for_url(&client, &format!("{}/", setup.sp.url)).await;
-    let signed_in_as = text(&client, "#signed-in-as").await;
+/// The SP's page shows Alice's verified subject and mapped attributes.
+async fn assert_signed_in(client: &Client, setup: &Setup) {
+    wait_for_url(client, &format!("{}/", setup.sp.url)).await;
+    let signed_in_as = text(client, "#signed-in-as").await;
     assert_eq!(signed_in_as, "alice@example.com");
-    assert_eq!(text(&client, "#name-id").await, "alice@example.com");
+    assert_eq!(text(client, "#name-id").await, "alice@example.com");
     assert_eq!(
-        text(&client, "#name-id-format").await,
+        text(client, "#name-id-format").await,
         fedkit_saml::names::NAMEID_EMAIL
     );
     assert_eq!(
-        text(&client, "#issuer").await,
+        text(client, "#issuer").await,
         format!("{}/saml/{}", setup.ic.url, setup.app)
     );
-    assert_eq!(text(&client, "#in-response-to").await, "(IdP-initiated)");
-    let attributes = text(&client, "#attributes").await;
+    let attributes = text(client, "#attributes").await;
     for expected in [
         "email",
         "alice@example.com",
@@ -174,20 +160,80 @@ async fn sign_in_and_open_the_app(driver: &chromium::Driver, setup: &Setup) {
             "{expected:?} in the attributes table: {attributes}"
         );
     }
+}
+
+/// Portal first: sign in, click the tile, land on the SP (IdP-initiated).
+async fn sign_in_and_open_the_app(driver: &chromium::Driver, setup: &Setup) {
+    let client = connect(driver).await;
+    let portal = format!("{}/", setup.ic.url);
+    client.goto(&portal).await.expect("goto portal");
+    client
+        .find(Locator::LinkText("Sign in"))
+        .await
+        .expect("the portal's sign-in link")
+        .click()
+        .await
+        .expect("click");
+    fill_in_the_sign_in_form(&client, setup).await;
+    let tile = Locator::Css("form[action$=\"/initiate\"] button");
+    let button = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(tile)
+        .await
+        .expect("the application's tile");
+    assert_eq!(client.current_url().await.expect("url").as_str(), portal);
+    assert_eq!(button.text().await.expect("tile text"), APP_NAME);
+    screenshot(&client, "identity-center-portal.png").await;
+    button.click().await.expect("click the tile");
+
+    // The auto-posting form submits itself; the SP's page shows the verified subject.
+    assert_signed_in(&client, setup).await;
+    assert_eq!(text(&client, "#in-response-to").await, "(IdP-initiated)");
     screenshot(&client, "saml-sp-signed-in.png").await;
     client.close().await.expect("close");
 }
 
+/// Application first: its "Sign in" sends an AuthnRequest, identity-center asks for the
+/// password, the Response comes back (SP-initiated).
+async fn sign_in_from_the_app(driver: &chromium::Driver, setup: &Setup) {
+    let client = connect(driver).await;
+    client
+        .goto(&format!("{}/", setup.sp.url))
+        .await
+        .expect("goto SP");
+    client
+        .find(Locator::Id("sign-in"))
+        .await
+        .expect("the SP's sign-in link")
+        .click()
+        .await
+        .expect("click");
+    fill_in_the_sign_in_form(&client, setup).await;
+    assert_signed_in(&client, setup).await;
+    let in_response_to = text(&client, "#in-response-to").await;
+    assert!(
+        in_response_to.starts_with('_'),
+        "answers the SP's AuthnRequest: {in_response_to}"
+    );
+    screenshot(&client, "saml-sp-sp-initiated.png").await;
+    client.close().await.expect("close");
+}
+
 #[test]
-fn chromium_signs_in_through_the_portal_into_the_application() {
+fn chromium_signs_in_through_the_portal_and_from_the_application() {
     let Some(path) = chromium::driver_path() else {
         return;
     };
     let setup = setup();
-    let driver = chromium::start(&path);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    // One chromedriver (and so one fresh profile, no cookies) per flow.
+    let driver = chromium::start(&path);
     runtime.block_on(sign_in_and_open_the_app(&driver, &setup));
+    drop(driver);
+    let driver = chromium::start(&path);
+    runtime.block_on(sign_in_from_the_app(&driver, &setup));
 }

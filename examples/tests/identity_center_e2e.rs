@@ -205,6 +205,40 @@ fn sp_initiated_sign_in_into_saml_sp_serve() {
     );
 }
 
+/// SP-initiated over the HTTP-POST binding with signed AuthnRequests (SAML bindings §3.5,
+/// core §5): the SP's metadata says `AuthnRequestsSigned="true"`, so the application requires
+/// signed requests; the cross-site POST carries no session cookie in a browser, so
+/// identity-center answers it with the sign-in hand-off all the same.
+#[test]
+fn sp_initiated_over_http_post_with_signed_requests() {
+    let w = world(SpOptions {
+        post_binding: true,
+        sign_requests: true,
+        ..SpOptions::default()
+    });
+    let (status, app) =
+        w.ic.admin("GET", &format!("/admin/applications/{}", w.app), None);
+    assert_eq!(status, 200);
+    assert_eq!(app["requireSignedRequests"], true, "from the metadata");
+    let mut browser = Browser::new();
+    let login = browser.get(&format!("{}/login", w.sp.url));
+    assert!(
+        posted_to(&browser, &format!("{}/saml/{}/sso", w.ic.url, w.app)),
+        "the AuthnRequest went over HTTP-POST: {:?}",
+        browser.visited
+    );
+    assert!(
+        login.url.starts_with(&format!("{}/login?next=", w.ic.url)),
+        "{:?}",
+        browser.visited
+    );
+    let home = sign_in(&mut browser, &login, "alice", ALICE_PASSWORD);
+    assert_eq!(home.url, format!("{}/", w.sp.url), "{:?}", browser.visited);
+    let session = sp_session(&mut browser, &w.sp);
+    assert_alice(&session, &w.ic, &w.app, &w.directory);
+    assert!(session["in_response_to"].as_str().is_some(), "{session}");
+}
+
 /// IdP-initiated sign-in (SAML profiles §4.1.5): the portal lists the assigned application,
 /// its tile posts to /saml/{app}/initiate, an unsolicited Response reaches the SP.
 #[test]
@@ -440,54 +474,101 @@ impl Upstream {
     }
 }
 
-/// identity-center behind an external IdP (`--external-idp-metadata`, the `saml-idp` binary
-/// upstream), as AWS behind Okta or Entra: users provisioned over SCIM first, then the
-/// upstream's emailAddress NameID matched to them; an unprovisioned email is refused.
-#[test]
-fn sign_in_through_an_external_idp_into_saml_sp_serve() {
-    let upstream = Upstream::new();
-    let metadata = upstream.metadata_file();
-    let ic = IdentityCenter::start(&["--external-idp-metadata", metadata.to_str().expect("path")]);
-    let directory = provision(&ic, false);
-    let sp = SamlSp::start(SpOptions::default());
-    let app = register_sp(&ic, &sp, &directory);
-    let sp_entity = format!("{}/external/metadata", ic.url);
-
-    let mut browser = Browser::new();
-    browser.stop_before.push(UPSTREAM_SSO.to_owned());
-    let to_upstream = browser.get(&format!("{}/login", sp.url));
+/// Starts at `start`, answers identity-center's AuthnRequest to the upstream as `saml-idp`
+/// for `email`, and posts that Response to /external/acs as the upstream's page would; the
+/// page the browser ends on.
+fn through_upstream(
+    browser: &mut Browser,
+    ic: &IdentityCenter,
+    upstream: &Upstream,
+    start: &str,
+    email: &str,
+) -> Page {
+    browser.stop_before = vec![UPSTREAM_SSO.to_owned()];
+    let to_upstream = browser.get(start);
     assert_eq!(to_upstream.status, 303, "{:?}", browser.visited);
     let location = to_upstream.location().expect("Location");
+    let sp_entity = format!("{}/external/metadata", ic.url);
     let (request, relay_state) = redirected_request(&location, &sp_entity, UPSTREAM_SSO);
     assert_eq!(
         request.acs_url.as_deref(),
         Some(format!("{}/external/acs", ic.url).as_str())
     );
     assert_eq!(request.name_id_format.as_deref(), Some(NAMEID_EMAIL));
-    let response = upstream.respond(&ic, "alice@example.com", &request.id);
+    let response = upstream.respond(ic, email, &request.id);
     let mut fields = vec![("SAMLResponse", response.as_str())];
     if let Some(relay) = relay_state.as_deref() {
         fields.push(("RelayState", relay));
     }
-    let home = browser.post(&format!("{}/external/acs", ic.url), &fields);
+    browser.post(&format!("{}/external/acs", ic.url), &fields)
+}
+
+/// identity-center behind an external IdP (`--external-idp-metadata`, the `saml-idp` binary
+/// upstream), as AWS behind Okta or Entra: users provisioned over SCIM first, then the
+/// upstream's emailAddress NameID matched to them, SP- and IdP-initiated; an unprovisioned
+/// email is refused.
+#[test]
+fn sign_in_through_an_external_idp_into_saml_sp_serve() {
+    let upstream = Upstream::new();
+    let metadata = upstream.metadata_file();
+    let ic = IdentityCenter::start(&["--external-idp-metadata", metadata.to_str().expect("path")]);
+    let directory = provision(&ic, false);
+    let sp = SamlSp::start(SpOptions {
+        allow_unsolicited: true,
+        ..SpOptions::default()
+    });
+    let app = register_sp(&ic, &sp, &directory);
+
+    // SP-initiated: the SP's AuthnRequest waits while identity-center asks the upstream.
+    let mut browser = Browser::new();
+    let sp_login = format!("{}/login", sp.url);
+    let home = through_upstream(&mut browser, &ic, &upstream, &sp_login, "alice@example.com");
     assert_eq!(home.status, 200, "{}: {:?}", home.body, browser.visited);
     assert_eq!(home.url, format!("{}/", sp.url), "{:?}", browser.visited);
     let session = sp_session(&mut browser, &sp);
     assert_alice(&session, &ic, &app, &directory);
+    assert!(session["in_response_to"].as_str().is_some(), "{session}");
+
+    // IdP-initiated: the portal signs in through the upstream, its tile into the SP.
+    let mut portal_user = Browser::new();
+    let portal_login = format!("{}/login", ic.url);
+    let portal = through_upstream(
+        &mut portal_user,
+        &ic,
+        &upstream,
+        &portal_login,
+        "alice@example.com",
+    );
+    assert_eq!(
+        portal.url,
+        format!("{}/", ic.url),
+        "{:?}",
+        portal_user.visited
+    );
+    let tile = portal
+        .form_to(&format!("/saml/{app}/initiate"))
+        .unwrap_or_else(|| panic!("no tile: {}", portal.body));
+    let home = portal_user.submit(&tile);
+    assert_eq!(
+        home.url,
+        format!("{}/", sp.url),
+        "{:?}",
+        portal_user.visited
+    );
+    let session = sp_session(&mut portal_user, &sp);
+    assert_alice(&session, &ic, &app, &directory);
+    assert_eq!(session["in_response_to"], Value::Null, "unsolicited");
 
     // An email nobody provisioned: SAML creates no users, so the sign-in stops at
     // identity-center and the SP gets nothing.
     let mut stranger = Browser::new();
-    stranger.stop_before.push(UPSTREAM_SSO.to_owned());
-    let to_upstream = stranger.get(&format!("{}/login", sp.url));
-    let location = to_upstream.location().expect("Location");
-    let (request, relay_state) = redirected_request(&location, &sp_entity, UPSTREAM_SSO);
-    let response = upstream.respond(&ic, "carol@example.com", &request.id);
-    let mut fields = vec![("SAMLResponse", response.as_str())];
-    if let Some(relay) = relay_state.as_deref() {
-        fields.push(("RelayState", relay));
-    }
-    let refused = stranger.post(&format!("{}/external/acs", ic.url), &fields);
+    let refused = through_upstream(
+        &mut stranger,
+        &ic,
+        &upstream,
+        &sp_login,
+        "carol@example.com",
+    );
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(
         error_code(&refused).as_deref(),

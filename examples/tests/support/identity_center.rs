@@ -325,6 +325,9 @@ pub struct SpOptions {
     pub signing_key: bool,
     /// `--binding post` instead of the Redirect binding.
     pub post_binding: bool,
+    /// `--sign-requests` (with the key of `signing_key`): signed AuthnRequests, and
+    /// `AuthnRequestsSigned="true"` in the metadata.
+    pub sign_requests: bool,
 }
 
 impl SamlSp {
@@ -346,12 +349,15 @@ impl SamlSp {
         if options.allow_unsolicited {
             command.arg("--allow-unsolicited");
         }
-        if options.signing_key {
+        if options.signing_key || options.sign_requests {
             command
                 .arg("--key")
                 .arg(key_path("sp.key.pem"))
                 .arg("--cert")
                 .arg(key_path("sp.cert.pem"));
+        }
+        if options.sign_requests {
+            command.arg("--sign-requests");
         }
         if options.post_binding {
             command.args(["--binding", "post"]);
