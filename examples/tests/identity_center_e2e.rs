@@ -758,14 +758,17 @@ fn python_sp(python: &PathBuf, mode: &str, config: &Value, stdin: Option<&str>) 
     )
 }
 
-/// The same sign-ins into python3-saml (OneLogin's toolkit) as the SP, configured from
-/// identity-center's /saml/{app}/metadata; identity-center registered it from python3-saml's
-/// own SP metadata. The browser carries the POST form to the script.
-#[test]
-fn sign_in_into_python3_saml() {
-    let Some(python) = python3_saml() else {
-        return;
-    };
+/// identity-center with the directory and python3-saml registered from its own SP metadata
+/// (with a signing key and single logout when `slo`), the group assigned; the script's
+/// configuration with identity-center's metadata in it.
+struct PythonWorld {
+    ic: IdentityCenter,
+    directory: Directory,
+    app: String,
+    config: Value,
+}
+
+fn python_world(python: &PathBuf, slo: bool) -> PythonWorld {
     let ic = IdentityCenter::start(&[]);
     let directory = provision(&ic, true);
     // Loopback http is allowed for an ACS; nothing listens there: the browser stops before it.
@@ -774,15 +777,166 @@ fn sign_in_into_python3_saml() {
         "entity_id": "https://python3-saml.example.com/metadata",
         "acs_url": acs_url,
     });
-    let metadata = python_sp(&python, "metadata", &config, None);
+    if slo {
+        config["slo_url"] = json!("http://127.0.0.1:9/python3-saml/slo");
+        config["key"] = json!(key_path("sp.key.pem"));
+        config["cert"] = json!(key_path("sp.cert.pem"));
+    }
+    let metadata = python_sp(python, "metadata", &config, None);
     let app = ic.register(
         &metadata,
         json!({ "name": "python3-saml", "attributes": mappings() }),
     );
     assert_eq!(app["acsUrl"], acs_url);
+    assert_eq!(app["sloUrl"], config["slo_url"]);
     let app = app["id"].as_str().expect("id").to_owned();
     ic.assign(&app, "group", &directory.group);
     config["idp_metadata"] = json!(ic.idp_metadata(&app, false));
+    PythonWorld {
+        ic,
+        directory,
+        app,
+        config,
+    }
+}
+
+/// SP-initiated sign-in of Alice into python3-saml; its verdict on the Response.
+fn python_sign_in(python: &PathBuf, w: &mut PythonWorld, browser: &mut Browser) -> Value {
+    let login: Value =
+        serde_json::from_str(&python_sp(python, "login", &w.config, None)).expect("login JSON");
+    let url = login["url"].as_str().expect("url");
+    let acs_url = w.config["acs_url"].as_str().expect("acs").to_owned();
+    browser.stop_before = vec![acs_url.clone()];
+    let form_page = browser.get(url);
+    let to_sp = sign_in(browser, &form_page, "alice", ALICE_PASSWORD);
+    assert!(to_sp.auto_submits(), "{}", to_sp.body);
+    let form = to_sp.forms().remove(0);
+    assert_eq!(form.action, acs_url);
+    w.config["request_id"] = login["request_id"].clone();
+    let response = form.field("SAMLResponse").expect("SAMLResponse");
+    serde_json::from_str(&python_sp(python, "acs", &w.config, Some(response))).expect("JSON")
+}
+
+/// What single logout from python3-saml gives: its verdict on identity-center's
+/// LogoutResponse, which binding that came over, and the portal page afterwards.
+struct PythonLogout {
+    verdict: Value,
+    binding: &'static str,
+    portal: Page,
+}
+
+/// SP-initiated single logout from python3-saml (SAML profiles §4.4.3): a signed
+/// LogoutRequest over HTTP-Redirect for Alice's session, identity-center's answer carried to
+/// python3-saml's Redirect-only SLO endpoint (as its metadata declares it).
+fn python_logout(python: &PathBuf) -> PythonLogout {
+    let mut w = python_world(python, true);
+    let mut browser = Browser::new();
+    let verdict = python_sign_in(python, &mut w, &mut browser);
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    let portal = browser.get(&format!("{}/", w.ic.url));
+    assert!(portal.body.contains("python3-saml"), "{}", portal.body);
+
+    let mut logout = w.config.clone();
+    logout["name_id"] = verdict["name_id"].clone();
+    logout["name_id_format"] = verdict["name_id_format"].clone();
+    logout["session_index"] = verdict["session_index"].clone();
+    let request: Value =
+        serde_json::from_str(&python_sp(python, "logout", &logout, None)).expect("JSON");
+    let url = request["url"].as_str().expect("url");
+    assert!(
+        url.starts_with(&format!("{}/saml/{}/slo?SAMLRequest=", w.ic.url, w.app))
+            && url.contains("&Signature="),
+        "a signed Redirect-binding LogoutRequest: {url}"
+    );
+    let slo_url = w.config["slo_url"].as_str().expect("slo").to_owned();
+    browser.stop_before = vec![slo_url.clone()];
+    let answer = browser.get(url);
+    let mut check = w.config.clone();
+    check["request_id"] = request["request_id"].clone();
+    let binding = match answer.location() {
+        Some(location) => {
+            let (target, query) = location.split_once('?').expect("a query");
+            assert_eq!(target, slo_url);
+            check["query"] = json!(query);
+            "HTTP-Redirect"
+        }
+        None => {
+            let form = answer
+                .form_to(&slo_url)
+                .unwrap_or_else(|| panic!("no LogoutResponse: {}", answer.body));
+            let fields: serde_json::Map<String, Value> = form
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            check["post_data"] = Value::Object(fields);
+            "HTTP-POST"
+        }
+    };
+    let verdict: Value =
+        serde_json::from_str(&python_sp(python, "slo", &check, None)).expect("JSON");
+    let portal = browser.get(&format!("{}/", w.ic.url));
+    PythonLogout {
+        verdict,
+        binding,
+        portal,
+    }
+}
+
+/// python3-saml's LogoutRequest ends the identity-center session: the portal asks to sign in.
+#[test]
+fn single_logout_from_python3_saml_ends_the_session() {
+    let Some(python) = python3_saml() else {
+        return;
+    };
+    let logout = python_logout(&python);
+    assert!(
+        !logout.portal.body.contains("python3-saml"),
+        "{}",
+        logout.portal.body
+    );
+    assert!(
+        logout.portal.body.contains("href=\"/login\""),
+        "{}",
+        logout.portal.body
+    );
+}
+
+/// python3-saml accepts identity-center's LogoutResponse, signature included. It takes
+/// logout messages over HTTP-Redirect only, the one binding its metadata offers for its
+/// SingleLogoutService, and an IdP must answer over a binding the endpoint supports (SAML
+/// metadata §2.2.2, profiles §4.4.4.1).
+#[test]
+#[ignore = "identity-center answers every LogoutRequest over HTTP-POST, also to SLO endpoints \
+            whose metadata offers HTTP-Redirect only (the application keeps no SLO binding)"]
+fn single_logout_response_is_accepted_by_python3_saml() {
+    let Some(python) = python3_saml() else {
+        return;
+    };
+    let logout = python_logout(&python);
+    assert_eq!(
+        logout.verdict["ok"], true,
+        "python3-saml refused the LogoutResponse over {}: {}",
+        logout.binding, logout.verdict
+    );
+}
+
+/// The same sign-ins into python3-saml (OneLogin's toolkit) as the SP, configured from
+/// identity-center's /saml/{app}/metadata; identity-center registered it from python3-saml's
+/// own SP metadata. The browser carries the POST form to the script.
+#[test]
+fn sign_in_into_python3_saml() {
+    let Some(python) = python3_saml() else {
+        return;
+    };
+    let PythonWorld {
+        ic,
+        directory,
+        app,
+        mut config,
+    } = python_world(&python, false);
+    let acs_url = config["acs_url"].as_str().expect("acs").to_owned();
+    let acs_url = acs_url.as_str();
 
     // SP-initiated: python3-saml's AuthnRequest, the password, the form to its ACS.
     let login: Value =
