@@ -385,6 +385,72 @@ fn signing_out_at_the_sp_ends_the_identity_center_session() {
     );
 }
 
+/// The href of the link whose text is `text`, resolved against the page's URL.
+fn link(page: &Page, text: &str) -> Option<String> {
+    let end = page.body.find(&format!(">{text}</a>"))?;
+    let open = page.body[..end].rfind("<a href=\"")? + "<a href=\"".len();
+    let close = open + page.body[open..end].find('"')?;
+    Some(browser::resolve(
+        &page.url,
+        &browser::unescape(&page.body[open..close]),
+    ))
+}
+
+/// IdP-initiated single logout (SAML profiles §4.4): signing out at the portal offers a
+/// signed LogoutRequest for each application signed into; following it ends the SP's
+/// session, and the SP's LogoutResponse comes back to identity-center.
+#[test]
+fn signing_out_at_the_portal_signs_out_of_the_application() {
+    let w = world(SpOptions {
+        signing_key: true,
+        ..SpOptions::default()
+    });
+    let mut browser = Browser::new();
+    let login = browser.get(&format!("{}/login", w.sp.url));
+    sign_in(&mut browser, &login, "alice", ALICE_PASSWORD);
+    assert_eq!(sp_session(&mut browser, &w.sp)["signed_in"], true);
+    let portal = browser.get(&format!("{}/", w.ic.url));
+    let sign_out = portal
+        .form_to("/logout")
+        .expect("the portal's sign-out form");
+    let signed_out = browser.submit(&sign_out);
+    assert_eq!(signed_out.status, 200, "{}", signed_out.body);
+    let href = link(&signed_out, &format!("Sign out of {APP_NAME}"))
+        .unwrap_or_else(|| panic!("no sign-out link for the app: {}", signed_out.body));
+    assert!(
+        href.starts_with(&format!("{}/slo?SAMLRequest=", w.sp.url)) && href.contains("&Signature="),
+        "a signed Redirect-binding LogoutRequest to the SP: {href}"
+    );
+    let before = browser.visited.len();
+    let done = browser.get(&href);
+    let hops = browser.visited[before..].to_vec();
+    assert_eq!(done.status, 200, "{}: {hops:?}", done.body);
+    assert!(
+        hops.iter().any(
+            |v| v.contains(&format!("{}/saml/{}/slo?SAMLResponse=", w.ic.url, w.app))
+                || v == &format!("POST {}/saml/{}/slo", w.ic.url, w.app)
+        ),
+        "the SP's LogoutResponse went back to identity-center: {hops:?}"
+    );
+    assert_eq!(
+        done.url.split('?').next(),
+        Some(format!("{}/saml/{}/slo", w.ic.url, w.app).as_str())
+    );
+    assert!(
+        done.body.contains(&format!("signed out of {APP_NAME}")),
+        "{}",
+        done.body
+    );
+    assert_eq!(sp_session(&mut browser, &w.sp)["signed_in"], false);
+    // The same link again: identity-center takes the answer to each LogoutRequest once.
+    let again = browser.get(&href);
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert_eq!(
+        error_code(&again).as_deref(),
+        Some("logout_response_unexpected")
+    );
+}
+
 /// Runs a command, checks it succeeded, returns stdout.
 fn run(command: &mut Command, stdin: Option<&str>) -> String {
     let mut child = command
