@@ -239,6 +239,46 @@ fn sp_initiated_over_http_post_with_signed_requests() {
     assert!(session["in_response_to"].as_str().is_some(), "{session}");
 }
 
+/// Assertion encryption (SAML core §2.3.4, §6): the SP's metadata offers an encryption key,
+/// the application encrypts to it, and only the SP can read who signed in.
+#[test]
+fn encrypted_assertions_to_an_sp_with_an_encryption_key() {
+    use base64::Engine as _;
+    let w = world(SpOptions {
+        decrypt: true,
+        ..SpOptions::default()
+    });
+    let (_, app) =
+        w.ic.admin("GET", &format!("/admin/applications/{}", w.app), None);
+    assert!(
+        app["encryptionCertificate"].as_str().is_some(),
+        "from the metadata: {app}"
+    );
+    let mut browser = Browser::new();
+    browser.stop_before = vec![w.sp.acs_url.clone()];
+    let login = browser.get(&format!("{}/login", w.sp.url));
+    let to_sp = sign_in(&mut browser, &login, "alice", ALICE_PASSWORD);
+    let form = to_sp.forms().remove(0);
+    let xml = base64::engine::general_purpose::STANDARD
+        .decode(form.field("SAMLResponse").expect("SAMLResponse"))
+        .expect("base64");
+    let xml = String::from_utf8(xml).expect("utf-8");
+    assert!(xml.contains("EncryptedAssertion"), "{xml}");
+    assert!(
+        !xml.contains("alice@example.com"),
+        "nothing in the clear: {xml}"
+    );
+    browser.stop_before.clear();
+    let home = browser.submit(&form);
+    assert_eq!(home.url, format!("{}/", w.sp.url), "{}", home.body);
+    assert_alice(
+        &sp_session(&mut browser, &w.sp),
+        &w.ic,
+        &w.app,
+        &w.directory,
+    );
+}
+
 /// IdP-initiated sign-in (SAML profiles §4.1.5): the portal lists the assigned application,
 /// its tile posts to /saml/{app}/initiate, an unsolicited Response reaches the SP.
 #[test]

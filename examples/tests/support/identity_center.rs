@@ -328,6 +328,9 @@ pub struct SpOptions {
     /// `--sign-requests` (with the key of `signing_key`): signed AuthnRequests, and
     /// `AuthnRequestsSigned="true"` in the metadata.
     pub sign_requests: bool,
+    /// `--decrypt-key`/`--decrypt-cert` with fedkit-saml's sp test key: the metadata offers an
+    /// encryption key, so assertions are encrypted to it.
+    pub decrypt: bool,
 }
 
 impl SamlSp {
@@ -358,6 +361,13 @@ impl SamlSp {
         }
         if options.sign_requests {
             command.arg("--sign-requests");
+        }
+        if options.decrypt {
+            command
+                .arg("--decrypt-key")
+                .arg(key_path("sp.key.pem"))
+                .arg("--decrypt-cert")
+                .arg(key_path("sp.cert.pem"));
         }
         if options.post_binding {
             command.args(["--binding", "post"]);
