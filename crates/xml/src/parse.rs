@@ -157,6 +157,37 @@ impl Document {
     }
 }
 
+/// What an attribute value scan looks at: the quote that may end it, and the bytes
+/// `Builder::normalize_attribute` rewrites or refuses.
+static ATTRIBUTE_VALUE_STOPS: [bool; 256] = {
+    let mut table = [false; 256];
+    let stops = [b'"', b'\'', b'&', b'<', b'\t', b'\n', b'\r'];
+    let mut i = 0;
+    while i < stops.len() {
+        table[stops[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The length of the attribute value at the start of `tail` (up to the closing `quote`), and
+/// whether it is plain: nothing for normalisation to do, so it can stay a span of the input.
+/// One pass instead of a search for the quote and a second one for those bytes.
+fn scan_attribute_value(tail: &[u8], quote: u8) -> Option<(usize, bool)> {
+    let mut plain = true;
+    for (len, &b) in tail.iter().enumerate() {
+        if !ATTRIBUTE_VALUE_STOPS[usize::from(b)] {
+            continue;
+        }
+        if b == quote {
+            return Some((len, plain));
+        }
+        // The other quote is plain text inside this value.
+        plain &= matches!(b, b'"' | b'\'');
+    }
+    None
+}
+
 /// The most input (as UTF-8) any [`Limits`] lets through: see [`Limits::max_bytes`].
 const HARD_CEILING: usize = u32::MAX as usize / 2 - 64;
 
@@ -831,9 +862,9 @@ impl<'i> Builder<'i> {
             };
             i += 1;
             let value_start = i;
-            let value_len = bytes
+            let (value_len, plain) = bytes
                 .get(i..)
-                .and_then(|tail| tail.iter().position(|b| *b == quote))
+                .and_then(|tail| scan_attribute_value(tail, quote))
                 .ok_or_else(|| self.malformed("unterminated attribute value", here))?;
             i += value_len + 1;
             let raw = rest
@@ -856,7 +887,11 @@ impl<'i> Builder<'i> {
                     });
                 }
             }
-            let value = self.normalize_attribute(raw, rest_offset as usize + value_start)?;
+            let value = if plain {
+                self.input_span(raw)
+            } else {
+                self.normalize_attribute(raw, rest_offset as usize + value_start)?
+            };
             if value.len as usize > self.limits.max_attribute_value_len {
                 return Err(Error::AttributeValueTooLong {
                     limit: self.limits.max_attribute_value_len,
@@ -875,12 +910,6 @@ impl<'i> Builder<'i> {
     /// XML 1.0 §3.3.3 for CDATA attributes: references replaced, each literal whitespace
     /// character (a CRLF pair counting as one) becomes a space.
     fn normalize_attribute(&mut self, raw: &'i str, offset: usize) -> Result<Span, Error> {
-        if !raw
-            .bytes()
-            .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-        {
-            return Ok(self.input_span(raw));
-        }
         let start = self.doc.buf.len();
         let mut rest = raw;
         let mut consumed = 0;
