@@ -29,15 +29,12 @@ struct Setup {
     group: String,
 }
 
-fn setup() -> Setup {
+fn setup(options: SpOptions) -> Setup {
     let ic = IdentityCenter::start(&[]);
     let alice = ic.create_user("alice", "Alice", "Jensen", "alice@example.com");
     let group = ic.create_group("Engineering", &[&alice]);
     ic.set_password(&alice, PASSWORD);
-    let sp = SamlSp::start(SpOptions {
-        allow_unsolicited: true,
-        ..SpOptions::default()
-    });
+    let sp = SamlSp::start(options);
     let app = ic.register(
         &sp.metadata(),
         json!({
@@ -194,6 +191,44 @@ async fn sign_in_and_open_the_app(driver: &chromium::Driver, setup: &Setup) {
     client.close().await.expect("close");
 }
 
+/// Signed in at the portal first, then the application on another site (`localhost` against
+/// identity-center's `127.0.0.1`) signs in over the HTTP-POST binding: its cross-site POST
+/// carries no SameSite=Lax session cookie, the 303 that follows is a top-level GET that does,
+/// so the user is not asked for the password again.
+async fn cross_site_post_binding_reuses_the_portal_session(
+    driver: &chromium::Driver,
+    setup: &Setup,
+) {
+    let client = connect(driver).await;
+    client
+        .goto(&format!("{}/login", setup.ic.url))
+        .await
+        .expect("goto sign-in");
+    fill_in_the_sign_in_form(&client, setup).await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("form[action$=\"/initiate\"] button"))
+        .await
+        .expect("signed in at the portal");
+    assert!(setup.sp.url.starts_with("http://localhost:"));
+    client
+        .goto(&format!("{}/", setup.sp.url))
+        .await
+        .expect("goto SP");
+    client
+        .find(Locator::Id("sign-in"))
+        .await
+        .expect("the SP's sign-in link")
+        .click()
+        .await
+        .expect("click");
+    assert_signed_in(&client, setup).await;
+    assert!(text(&client, "#in-response-to").await.starts_with('_'));
+    screenshot(&client, "saml-sp-cross-site-post.png").await;
+    client.close().await.expect("close");
+}
+
 /// Application first: its "Sign in" sends an AuthnRequest, identity-center asks for the
 /// password, the Response comes back (SP-initiated).
 async fn sign_in_from_the_app(driver: &chromium::Driver, setup: &Setup) {
@@ -225,7 +260,10 @@ fn chromium_signs_in_through_the_portal_and_from_the_application() {
     let Some(path) = chromium::driver_path() else {
         return;
     };
-    let setup = setup();
+    let setup = setup(SpOptions {
+        allow_unsolicited: true,
+        ..SpOptions::default()
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -236,4 +274,24 @@ fn chromium_signs_in_through_the_portal_and_from_the_application() {
     drop(driver);
     let driver = chromium::start(&path);
     runtime.block_on(sign_in_from_the_app(&driver, &setup));
+}
+
+#[test]
+fn chromium_cross_site_post_binding_reuses_the_portal_session() {
+    let Some(path) = chromium::driver_path() else {
+        return;
+    };
+    let setup = setup(SpOptions {
+        post_binding: true,
+        localhost: true,
+        ..SpOptions::default()
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let driver = chromium::start(&path);
+    runtime.block_on(cross_site_post_binding_reuses_the_portal_session(
+        &driver, &setup,
+    ));
 }

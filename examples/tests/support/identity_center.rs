@@ -331,6 +331,9 @@ pub struct SpOptions {
     /// `--decrypt-key`/`--decrypt-cert` with fedkit-saml's sp test key: the metadata offers an
     /// encryption key, so assertions are encrypted to it.
     pub decrypt: bool,
+    /// Reached at `http://localhost:PORT` rather than `http://127.0.0.1:PORT`: another site
+    /// than identity-center's for a browser, so SameSite cookie rules apply between them.
+    pub localhost: bool,
 }
 
 impl SamlSp {
@@ -346,9 +349,21 @@ impl SamlSp {
         );
         std::fs::write(&idp_metadata_path, placeholder).expect("write metadata");
         let mut command = Command::new(env!("CARGO_BIN_EXE_saml-sp"));
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--idp-metadata"])
-            .arg(&idp_metadata_path);
+        command.arg("serve");
+        if options.localhost {
+            // The base URL must name the port, so one is picked first (a race with another
+            // process taking it in between is possible but harmless: the start fails loudly).
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            command
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .args(["--base-url", &format!("http://localhost:{port}")]);
+        } else {
+            command.args(["--listen", "127.0.0.1:0"]);
+        }
+        command.arg("--idp-metadata").arg(&idp_metadata_path);
         if options.allow_unsolicited {
             command.arg("--allow-unsolicited");
         }
@@ -373,9 +388,14 @@ impl SamlSp {
             command.args(["--binding", "post"]);
         }
         let (process, lines) = spawn(command, "SP single logout: ");
+        let listening = line_value(&lines, "SP listening on ");
+        let url = match options.localhost {
+            true => listening.replacen("127.0.0.1", "localhost", 1),
+            false => listening.to_owned(),
+        };
         SamlSp {
             process,
-            url: line_value(&lines, "SP listening on ").to_owned(),
+            url,
             entity_id: line_value(&lines, "SP entity ID: ").to_owned(),
             acs_url: line_value(&lines, "SP ACS URL: ").to_owned(),
             metadata_url: line_value(&lines, "SP metadata URL: ").to_owned(),
