@@ -5,6 +5,7 @@
 //! `identity-center` serves; `identity-center token new|list|revoke` manages bearer tokens.
 
 pub mod admin_api;
+pub mod admin_directory;
 mod api_error;
 pub mod apps;
 mod aws_profile;
@@ -16,6 +17,7 @@ pub mod html;
 pub mod http;
 mod list;
 pub mod mapping;
+pub mod origin;
 pub mod passwords;
 pub mod portal;
 mod projection;

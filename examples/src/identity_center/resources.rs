@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::identity_center::api_error::ApiError;
 use crate::identity_center::aws_profile;
 use crate::identity_center::config::Profile;
+use crate::identity_center::origin::{self, Origin};
 use crate::identity_center::projection::Projection;
 use crate::identity_center::scim_api::{ScimRequest, ScimResponse, ScimService, kind_schema};
 use crate::identity_center::store::{ResourceKind, Transaction, UniqueKeys};
@@ -206,6 +207,19 @@ impl ScimService {
         request: &ScimRequest,
         now: DateTime<Utc>,
     ) -> Result<(ScimResponse, String), ApiError> {
+        self.create_resource_from(kind, body, request, now, Origin::Scim)
+    }
+
+    /// POST on behalf of `origin` (SCIM, or an administrator's manual provisioning), which is
+    /// recorded in the same transaction.
+    pub(crate) fn create_resource_from(
+        &self,
+        kind: ResourceKind,
+        body: &Value,
+        request: &ScimRequest,
+        now: DateTime<Utc>,
+        origin: Origin,
+    ) -> Result<(ScimResponse, String), ApiError> {
         if self.config.profile == Profile::Aws {
             aws_profile::check_resource(kind, body, &self.config)?;
         }
@@ -218,6 +232,7 @@ impl ScimService {
         self.stamp(kind, &mut doc, &id, now);
         let mut tx = self.store.begin()?;
         tx.insert(kind, &id, &doc, &self.unique_keys(kind, &doc))?;
+        origin::record(tx.as_mut(), &id, origin)?;
         if kind == ResourceKind::Group {
             self.write_members(tx.as_mut(), &id, &doc)?;
         }
@@ -363,6 +378,7 @@ impl ScimService {
             tx.update(ResourceKind::Group, &group.id, &doc, &keys)?;
         }
         tx.delete(kind, id)?;
+        origin::forget(tx.as_mut(), id)?;
         tx.commit()?;
         Ok(ScimResponse {
             status: 204,
