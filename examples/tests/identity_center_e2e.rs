@@ -687,6 +687,104 @@ fn sign_in_through_an_external_idp_into_saml_sp_serve() {
     assert_eq!(status, 303, "GET /login sends to the external IdP");
 }
 
+/// A query parameter's value, percent-decoded (`application/x-www-form-urlencoded`).
+fn query_value(query: &str, name: &str) -> Option<String> {
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))?;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+const PYSAML2_IDP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/identity_center_e2e/pysaml2_idp.py"
+);
+const PYSAML2: &str = "https://pysaml2.example.com/idp";
+const PYSAML2_SSO: &str = "https://pysaml2.example.com/sso";
+
+/// The external IdP is pysaml2 (PyPI 7.5.0): identity-center configured from pysaml2's own
+/// IdP metadata, pysaml2 from identity-center's /external/metadata; pysaml2 reads
+/// identity-center's AuthnRequest and answers it; the user was provisioned over SCIM first.
+#[test]
+fn sign_in_through_pysaml2_as_the_external_idp() {
+    let Some(python) = peer_python("saml2", "pysaml2", "7.5.0") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = json!({
+        "entity_id": PYSAML2,
+        "sso_url": PYSAML2_SSO,
+        "key": key_path("idp.key.pem"),
+        "cert": key_path("idp.cert.pem"),
+    });
+    let pysaml2 = |mode: &str, config: &Value| {
+        run(
+            Command::new(&python).args([PYSAML2_IDP, mode, &config.to_string()]),
+            None,
+        )
+    };
+    let upstream_metadata = dir.path().join("pysaml2.xml");
+    std::fs::write(&upstream_metadata, pysaml2("metadata", &config)).expect("write");
+    let ic = IdentityCenter::start(&[
+        "--external-idp-metadata",
+        upstream_metadata.to_str().expect("path"),
+    ]);
+    let directory = provision(&ic, false);
+    let sp = SamlSp::start(SpOptions::default());
+    let app = register_sp(&ic, &sp, &directory);
+    let (status, sp_metadata) = ic.get("/external/metadata");
+    assert_eq!(status, 200);
+    let sp_metadata_path = dir.path().join("identity-center-sp.xml");
+    std::fs::write(&sp_metadata_path, sp_metadata).expect("write");
+    config["sp_metadata"] = json!(sp_metadata_path);
+
+    let mut browser = Browser::new();
+    browser.stop_before = vec![PYSAML2_SSO.to_owned()];
+    let to_upstream = browser.get(&format!("{}/login", sp.url));
+    assert_eq!(to_upstream.status, 303, "{:?}", browser.visited);
+    let location = to_upstream.location().expect("Location");
+    let (target, query) = location.split_once('?').expect("a query");
+    assert_eq!(target, PYSAML2_SSO);
+    config["saml_request"] = json!(query_value(query, "SAMLRequest").expect("SAMLRequest"));
+    config["email"] = json!("alice@example.com");
+    let answer: Value = serde_json::from_str(&pysaml2("respond", &config)).expect("JSON");
+    assert_eq!(
+        answer["issuer"],
+        format!("{}/external/metadata", ic.url),
+        "pysaml2 read identity-center's AuthnRequest"
+    );
+    let response = answer["response"].as_str().expect("response");
+    let mut fields = vec![("SAMLResponse", response.to_owned())];
+    if let Some(relay) = query_value(query, "RelayState") {
+        fields.push(("RelayState", relay));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let home = browser.post(&format!("{}/external/acs", ic.url), &fields);
+    assert_eq!(
+        home.url,
+        format!("{}/", sp.url),
+        "{}: {:?}",
+        home.body,
+        browser.visited
+    );
+    assert_alice(&sp_session(&mut browser, &sp), &ic, &app, &directory);
+}
+
 /// One SP-initiated sign-in into `sp` with the browser's identity-center session; the page
 /// the browser ends on.
 fn sign_in_again(browser: &mut Browser, sp: &SamlSp) -> Page {
@@ -819,18 +917,18 @@ fn certificate_rotation_without_an_outage() {
     );
 }
 
-/// The python of `FEDKIT_PEERS_VENV`, or `None` with a line saying the test is skipped; a
-/// venv that is set but lacks python3-saml fails.
-fn python3_saml() -> Option<PathBuf> {
+/// The python of `FEDKIT_PEERS_VENV` with `package` at `version` (imported as `module`), or
+/// `None` with a line saying the test is skipped; a venv that is set but lacks it fails.
+fn peer_python(module: &str, package: &str, version: &str) -> Option<PathBuf> {
     let Some(venv) = std::env::var_os("FEDKIT_PEERS_VENV") else {
-        eprintln!("FEDKIT_PEERS_VENV not set: the python3-saml sign-in is not run here");
+        eprintln!("FEDKIT_PEERS_VENV not set: the {package} flow is not run here");
         return None;
     };
     let python = PathBuf::from(venv).join("bin").join("python");
     let probe = Command::new(&python)
         .args([
             "-c",
-            "import onelogin.saml2, importlib.metadata as m; print(m.version('python3-saml'))",
+            &format!("import {module}, importlib.metadata as m; print(m.version('{package}'))"),
         ])
         .output()
         .unwrap_or_else(|e| {
@@ -841,15 +939,20 @@ fn python3_saml() -> Option<PathBuf> {
         });
     assert!(
         probe.status.success(),
-        "FEDKIT_PEERS_VENV is set but has no python3-saml: {}",
+        "FEDKIT_PEERS_VENV is set but has no {package}: {}",
         String::from_utf8_lossy(&probe.stderr)
     );
     assert_eq!(
         String::from_utf8_lossy(&probe.stdout).trim(),
-        "1.16.0",
-        "the pinned python3-saml"
+        version,
+        "the pinned {package}"
     );
     Some(python)
+}
+
+/// The python3-saml 1.16.0 that .ci/run installs.
+fn python3_saml() -> Option<PathBuf> {
+    peer_python("onelogin.saml2", "python3-saml", "1.16.0")
 }
 
 const PYTHON_SP: &str = concat!(
