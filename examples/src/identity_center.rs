@@ -2,7 +2,8 @@
 //! registered applications (fedkit-saml, fedkit-certs) and the access portal, over HTTP (axum)
 //! and a store (SQLite by default, or PostgreSQL).
 //!
-//! `identity-center` serves; `identity-center token new|list|revoke` manages bearer tokens.
+//! `identity-center` serves; `identity-center token new|list|revoke` manages bearer tokens;
+//! `identity-center admin init` sets the console administrator's password.
 
 pub mod admin_api;
 pub mod admin_directory;
@@ -12,6 +13,7 @@ mod aws_profile;
 mod bulk;
 pub mod cli;
 pub mod config;
+pub mod console;
 mod discovery;
 pub mod html;
 pub mod http;
@@ -273,6 +275,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Token { action }) => token_command(&cli, action),
+        Some(Command::Admin { action }) => open_store(&cli)
+            .and_then(|store| console::admin_account::command(store.as_ref(), action)),
         None => serve(&cli),
     };
     match result {

@@ -71,6 +71,30 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// The console's administrator.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+/// Administrator subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Set the first administrator's console password (argon2id), read from the first line of
+    /// stdin or of --password-file; refused when an administrator exists, unless --force.
+    Init {
+        /// The administrator's sign-in name.
+        #[arg(long, default_value = "admin")]
+        name: String,
+        /// A file whose first line is the password (instead of stdin).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// Replace the existing administrator.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Token subcommands.

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::identity_center::scim_api::ScimService;
 use crate::identity_center::store::{Store, StoreError};
-use crate::identity_center::{admin_api, admin_directory, http, portal, saml_idp};
+use crate::identity_center::{admin_api, admin_directory, console, http, portal, saml_idp};
 
 /// Settings of the web side.
 #[derive(Debug, Clone)]
@@ -90,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(admin_api::routes())
         .merge(admin_directory::routes())
+        .merge(console::routes())
         .merge(saml_idp::routes())
         .merge(portal::routes())
         .fallback(http::handle)

@@ -1,0 +1,378 @@
+//! The admin console over real HTTP with a cookie-keeping client (support/browser.rs):
+//! sign-in, users and groups made by hand, the filter box, read-only SCIM resources, refused
+//! forms that change nothing, SCIM tokens. Expected values: what the test put in, the
+//! console's documented codes (README), and the store read back through the library.
+
+#[path = "support/admin_server.rs"]
+mod admin_server;
+#[path = "support/browser.rs"]
+mod browser;
+
+use admin_server::{Server, servers, unique};
+use browser::{Browser, Form, Page};
+use fedkit_examples::identity_center::config::Profile;
+use fedkit_examples::identity_center::console::admin_account;
+use serde_json::Value;
+
+const PASSWORD: &str = "console password 1";
+
+/// The POST form whose action is exactly `path`.
+fn post_form(page: &Page, base: &str, path: &str) -> Form {
+    let action = format!("{base}{path}");
+    page.forms()
+        .into_iter()
+        .find(|f| f.method == "post" && f.action == action)
+        .unwrap_or_else(|| panic!("no POST form to {path} on {}: {}", page.url, page.body))
+}
+
+fn signed_in(server: &Server) -> Browser {
+    let mut browser = Browser::new();
+    let page = browser.get(&format!("{}/admin", server.url));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let mut form = post_form(&page, &server.url, "/admin/console/login");
+    form.set("name", "root").set("password", PASSWORD);
+    let page = browser.submit(&form);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.url.ends_with("/admin/console/users"), "{}", page.url);
+    assert!(page.body.contains("Signed in as <strong>root</strong>"));
+    browser
+}
+
+fn users_named(server: &Server, user_name: &str) -> Vec<Value> {
+    let (_, body) = server.admin(
+        "GET",
+        &format!("/admin/users?filter=userName%20eq%20%22{user_name}%22"),
+        None,
+    );
+    body["Resources"].as_array().cloned().unwrap_or_default()
+}
+
+fn user_total(server: &Server) -> u64 {
+    let (status, body) = server.admin("GET", "/admin/users", None);
+    assert_eq!(status, 200, "{body}");
+    body["totalResults"].as_u64().expect("totalResults")
+}
+
+#[test]
+fn sign_in_needs_an_administrator_the_right_password_and_the_form_token() {
+    for server in servers(Profile::Full) {
+        let mut browser = Browser::new();
+        let page = browser.get(&format!("{}/admin", server.url));
+        assert_eq!(page.status, 503, "{}", page.body);
+        assert!(page.body.contains("no_administrator"));
+
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let page = browser.get(&format!("{}/admin/console/users", server.url));
+        assert!(
+            page.url.ends_with("/admin"),
+            "signed out: back to sign-in ({})",
+            page.url
+        );
+
+        let mut form = post_form(&page, &server.url, "/admin/console/login");
+        form.set("name", "root").set("password", "wrong password!!");
+        let refused = browser.submit(&form);
+        assert_eq!(refused.status, 401);
+        assert!(refused.body.contains("invalid_credentials"));
+
+        // Without the login-CSRF cookie (another browser), the right password is refused.
+        let mut stranger = Browser::new();
+        let page = stranger.post(
+            &format!("{}/admin/console/login", server.url),
+            &[
+                ("csrf", form.field("csrf").unwrap_or("")),
+                ("name", "root"),
+                ("password", PASSWORD),
+            ],
+        );
+        assert_eq!(page.status, 403);
+        assert!(page.body.contains("login_csrf_invalid"));
+
+        let mut browser = signed_in(&server);
+        // Sign out needs the session's CSRF token, then the console is closed again.
+        let page = browser.get(&format!("{}/admin/console/users", server.url));
+        let mut logout = post_form(&page, &server.url, "/admin/console/logout");
+        let wrong = {
+            let mut f = logout.clone();
+            f.set("csrf", "forged");
+            browser.submit(&f)
+        };
+        assert_eq!(wrong.status, 403);
+        assert!(wrong.body.contains("csrf_invalid"));
+        logout.set(
+            "csrf",
+            logout.field("csrf").unwrap_or("").to_owned().as_str(),
+        );
+        let page = browser.submit(&logout);
+        assert!(page.url.ends_with("/admin"), "{}", page.url);
+        let page = browser.get(&format!("{}/admin/console/users", server.url));
+        assert!(page.url.ends_with("/admin"), "{}", page.url);
+    }
+}
+
+#[test]
+fn admin_sign_in_is_throttled_per_administrator_name() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let mut browser = Browser::new();
+        let name = format!("guess-{}", unique());
+        // portal/throttle.rs ThrottleLimits::default(): 5 failures per account in 15 minutes.
+        for attempt in 1..=6 {
+            let page = browser.get(&format!("{}/admin", server.url));
+            let mut form = post_form(&page, &server.url, "/admin/console/login");
+            form.set("name", &name).set("password", "not the password");
+            let page = browser.submit(&form);
+            let expected = if attempt <= 5 { 401 } else { 429 };
+            assert_eq!(page.status, expected, "attempt {attempt}");
+        }
+        let page = browser.get(&format!("{}/admin", server.url));
+        assert!(page.body.contains("Sign in"));
+        drop(signed_in(&server));
+    }
+}
+
+#[test]
+fn users_by_hand_search_and_read_only_scim_users() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let mut browser = signed_in(&server);
+        let base = &server.url;
+
+        // A refused create shows the message next to the field and creates nothing.
+        let before = user_total(&server);
+        let page = browser.get(&format!("{base}/admin/console/users/new"));
+        let mut form = post_form(&page, base, "/admin/console/users");
+        form.set("userName", "")
+            .set("givenName", "Ada")
+            .set("active", "on");
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(page.body.contains("id=\"userName-error\""), "{}", page.body);
+        assert!(page.body.contains("value=\"Ada\""), "the input is kept");
+        assert_eq!(user_total(&server), before);
+
+        // A good one.
+        let name = format!("ada-{}", unique());
+        let mut form = post_form(&page, base, "/admin/console/users");
+        form.set("userName", &name)
+            .set("givenName", "Ada")
+            .set("familyName", "Lovelace")
+            .set("displayName", "Ada Lovelace")
+            .set("email", &format!("{name}@example.test"))
+            .set("active", "on");
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Created."));
+        let stored = users_named(&server, &name);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0]["name"]["familyName"], "Lovelace");
+        assert_eq!(stored[0]["active"], true);
+        assert_eq!(stored[0]["managedBy"], "admin");
+        let id = stored[0]["id"].as_str().expect("id").to_owned();
+
+        // Edit: disable, and a refused rename to a taken userName that changes nothing.
+        let taken = format!("taken-{}", unique());
+        let scim_id = server.scim_user(&taken);
+        let detail = format!("/admin/console/users/{id}");
+        let mut form = post_form(&page, base, &detail);
+        form.set("userName", &taken).set("active", "on");
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 409, "{}", page.body);
+        assert!(page.body.contains("id=\"userName-error\""), "{}", page.body);
+        assert_eq!(users_named(&server, &name).len(), 1, "unchanged");
+        let mut form = post_form(&page, base, &detail);
+        form.set("userName", &name).set("active", "");
+        let page = browser.submit(&form);
+        assert!(page.body.contains("Saved."), "{}", page.body);
+        assert_eq!(users_named(&server, &name)[0]["active"], false);
+
+        // The filter box.
+        let page = browser.get(&format!(
+            "{base}/admin/console/users?filter={}",
+            browser::encode(&format!("userName eq \"{name}\""))
+        ));
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(&format!(">{name}</a>")));
+        assert!(!page.body.contains(&format!(">{taken}</a>")));
+        assert!(page.body.contains("Page 1 of 1 (1 in all)"));
+        // A parse error: the caret sits under the bad span (fedkit-scim's byte offsets).
+        let page = browser.get(&format!(
+            "{base}/admin/console/users?filter={}",
+            browser::encode("userName zz \"a\"")
+        ));
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(page.body.contains("<pre class=\"caret\""), "{}", page.body);
+        assert!(
+            page.body.contains("userName zz &quot;a&quot;\n         ^^"),
+            "{}",
+            page.body
+        );
+
+        // A SCIM user: shown read-only, and a forged edit is refused and changes nothing.
+        let page = browser.get(&format!("{base}/admin/console/users/{scim_id}"));
+        assert!(page.body.contains("managed_by_scim"), "{}", page.body);
+        assert!(page.forms().iter().all(|f| f.action.ends_with("/logout")));
+        let csrf = post_form(&page, base, "/admin/console/logout")
+            .field("csrf")
+            .unwrap_or("")
+            .to_owned();
+        let page = browser.post(
+            &format!("{base}/admin/console/users/{scim_id}"),
+            &[("csrf", &csrf), ("userName", "hijacked"), ("active", "on")],
+        );
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert_eq!(users_named(&server, &taken).len(), 1);
+        let page = browser.post(
+            &format!("{base}/admin/console/users/{scim_id}/delete"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        );
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert_eq!(users_named(&server, &taken).len(), 1);
+
+        // A form without the session's token changes nothing.
+        let page = browser.post(
+            &format!("{base}/admin/console/users"),
+            &[
+                ("csrf", "forged"),
+                ("userName", "forged-user"),
+                ("active", "on"),
+            ],
+        );
+        assert_eq!(page.status, 403);
+        assert!(users_named(&server, "forged-user").is_empty());
+
+        // Password: too short is refused, a good one set.
+        let page = browser.get(&format!("{base}{detail}"));
+        let mut form = post_form(&page, base, &format!("{detail}/password"));
+        form.set("password", "short");
+        let refused = browser.submit(&form);
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.contains("password_too_short"));
+        form.set("password", "a long enough password");
+        let page = browser.submit(&form);
+        assert!(page.body.contains("Password set."), "{}", page.body);
+
+        // Delete, with the confirmation step.
+        let form = post_form(&page, base, &format!("{detail}/delete"));
+        let confirm = browser.submit(&form);
+        assert!(confirm.body.contains("Yes, delete"));
+        assert_eq!(
+            users_named(&server, &name).len(),
+            1,
+            "not before confirming"
+        );
+        let yes = post_form(&confirm, base, &format!("{detail}/delete"));
+        let page = browser.submit(&yes);
+        assert!(page.url.ends_with("/admin/console/users"), "{}", page.url);
+        assert!(users_named(&server, &name).is_empty());
+    }
+}
+
+#[test]
+fn groups_by_hand_with_members() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let mut browser = signed_in(&server);
+        let base = &server.url;
+        let member = server.scim_user(&format!("member-{}", unique()));
+        let page = browser.get(&format!("{base}/admin/console/groups/new"));
+        let mut form = post_form(&page, base, "/admin/console/groups");
+        let name = format!("Team {}", unique());
+        form.set("displayName", &name)
+            .set("members", "no-such-user");
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(page.body.contains("id=\"members-error\""), "{}", page.body);
+        let (_, list) = server.admin("GET", "/admin/groups", None);
+        assert_eq!(list["totalResults"], 0, "nothing was created");
+
+        let mut form = post_form(&page, base, "/admin/console/groups");
+        form.set("displayName", &name).set("members", &member);
+        let page = browser.submit(&form);
+        assert!(page.body.contains("Created."), "{}", page.body);
+        let (_, list) = server.admin("GET", "/admin/groups", None);
+        assert_eq!(list["Resources"][0]["members"][0]["value"], member.as_str());
+        let page = browser.get(&format!("{base}/admin/console/groups"));
+        assert!(page.body.contains(&browser_text(&name)));
+    }
+}
+
+fn browser_text(text: &str) -> String {
+    format!(">{text}</a>")
+}
+
+#[test]
+fn scim_tokens_are_created_once_listed_limited_to_two_and_revoked() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let mut browser = signed_in(&server);
+        let base = &server.url;
+        // The test server made one SCIM token; one more may be created.
+        let page = browser.get(&format!("{base}/admin/console/tokens"));
+        assert!(page.body.contains("SCIM tokens (1 of 2)"), "{}", page.body);
+        let form = post_form(&page, base, "/admin/console/tokens");
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 201, "{}", page.body);
+        let secret = page
+            .body
+            .split("id=\"secret\" readonly value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the secret is shown")
+            .to_owned();
+        let (status, _) = server.send(Some(&secret), "GET", "/scim/v2/Users", "", None);
+        assert_eq!(status, 200, "the new token works on SCIM");
+        assert!(page.body.contains("SCIM tokens (2 of 2)"));
+        let page = browser.get(&format!("{base}/admin/console/tokens"));
+        assert!(!page.body.contains(&secret), "shown only once");
+        assert!(!page.body.contains("Create SCIM token"));
+        // A third is refused even when posted directly.
+        let csrf = post_form(&page, base, "/admin/console/logout")
+            .field("csrf")
+            .unwrap_or("")
+            .to_owned();
+        let refused = browser.post(&format!("{base}/admin/console/tokens"), &[("csrf", &csrf)]);
+        assert_eq!(refused.status, 409);
+
+        // Revoke the new one, after confirming.
+        let mut tx = server.state.store().begin().expect("tx");
+        let tokens = tx.list_tokens().expect("tokens");
+        drop(tx);
+        let newest = tokens
+            .iter()
+            .map(|t| t.id.clone())
+            .find(|id| {
+                page.body.contains(&format!("tokens/{id}/revoke")) && {
+                    !server_token_is(&server, id)
+                }
+            })
+            .expect("the new token's row");
+        let form = post_form(
+            &page,
+            base,
+            &format!("/admin/console/tokens/{newest}/revoke"),
+        );
+        let confirm = browser.submit(&form);
+        assert!(confirm.body.contains("Yes, revoke"));
+        let (status, _) = server.send(Some(&secret), "GET", "/scim/v2/Users", "", None);
+        assert_eq!(status, 200, "not before confirming");
+        let yes = post_form(
+            &confirm,
+            base,
+            &format!("/admin/console/tokens/{newest}/revoke"),
+        );
+        let page = browser.submit(&yes);
+        assert!(page.body.contains("SCIM tokens (1 of 2)"), "{}", page.body);
+        let (status, _) = server.send(Some(&secret), "GET", "/scim/v2/Users", "", None);
+        assert_eq!(status, 401, "revoked");
+    }
+}
+
+/// Whether token `id` is the one the test server was started with.
+fn server_token_is(server: &Server, id: &str) -> bool {
+    let hash = fedkit_examples::identity_center::tokens::hash(&server.scim);
+    let mut tx = server.state.store().begin().expect("tx");
+    tx.find_token(&hash)
+        .expect("find")
+        .is_some_and(|record| record.id == id)
+}
