@@ -47,7 +47,8 @@ pub fn page(title: &str, body: &str) -> Response {
     page_with_status(StatusCode::OK, title, body)
 }
 
-/// A page with a status: the layout, `text/html`, no caching, not framable.
+/// A page with a status: the layout, `text/html`, no caching, not framable, not sniffed, and
+/// no Referer sent from it (a sign-in page's URL carries the `next` resume path).
 pub fn page_with_status(status: StatusCode, title: &str, body: &str) -> Response {
     let mut response = (status, document(title, body)).into_response();
     let headers = response.headers_mut();
@@ -57,6 +58,14 @@ pub fn page_with_status(status: StatusCode, title: &str, body: &str) -> Response
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

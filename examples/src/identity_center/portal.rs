@@ -5,7 +5,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | signed out: a link to sign in; signed in: "Your applications" and "Sign out" |
-//! | `GET /login?next=PATH` | the sign-in form (or the redirect to the external IdP); signed in: 303 to `next` |
+//! | `GET /login?next=PATH` | the sign-in form (or the redirect to the external IdP); signed in: 303 to `next`, unless `reauth=1` |
 //! | `POST /login` | login CSRF, throttle, password (argon2), active user, session, 303 to `next` |
 //! | `POST /logout` | CSRF, ends the session in the store, clears the cookie |
 //! | `GET /external/metadata`, `POST /external/acs`, `GET /external/complete` | see [`external_idp`] |
@@ -248,6 +248,9 @@ fn login_get(
 ) -> Result<Response, StoreError> {
     let pairs = query_pairs(query);
     let next = next_or_root(field(&pairs, "next"));
+    // `reauth=1` (an application's ForceAuthn): ask again even with a live session; the new
+    // sign-in replaces that session.
+    let reauth = field(&pairs, "reauth") == Some("1");
     let now = Utc::now();
     // Made before the transaction: the first use generates an RSA key.
     let signer = match &state.config.external_idp {
@@ -255,11 +258,12 @@ fn login_get(
         None => None,
     };
     let mut tx = state.store().begin()?;
-    if session::current(state, tx.as_mut(), headers, now.timestamp())?.is_some() {
+    if !reauth && session::current(state, tx.as_mut(), headers, now.timestamp())?.is_some() {
         return Ok(see_other(&next, &[]));
     }
     if let Some(idp) = &state.config.external_idp {
-        let response = external_idp::start(state, tx.as_mut(), idp, &next, now, signer.as_ref())?;
+        let signer = signer.as_ref();
+        let response = external_idp::start(state, tx.as_mut(), idp, &next, now, signer, reauth)?;
         tx.commit()?;
         return Ok(response);
     }

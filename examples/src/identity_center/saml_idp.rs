@@ -245,6 +245,10 @@ fn auto_post(html: String, set_cookie: Option<String>) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",

@@ -58,8 +58,44 @@ fn found(doc: Value) -> Lookup {
     }
 }
 
-/// The user whose userName is `name` (case-insensitively), else the one user with an email
-/// value `name`.
+/// Whether a sign-in name and a stored userName or email are the same name: ASCII letters match
+/// in either case, other characters match each other by Unicode lower case, but an ASCII
+/// character never matches a non-ASCII one. The store's filter compares by Unicode lower case
+/// alone, where U+212A KELVIN SIGN equals `k`, so an external IdP account spelled
+/// `\u{212A}en@example.com` would otherwise sign in as the provisioned `ken@example.com`.
+pub fn same_name(typed: &str, stored: &str) -> bool {
+    typed.chars().count() == stored.chars().count()
+        && typed.chars().zip(stored.chars()).all(|(a, b)| {
+            a == b
+                || match (a.is_ascii(), b.is_ascii()) {
+                    (true, true) => a.eq_ignore_ascii_case(&b),
+                    (false, false) => a.to_lowercase().eq(b.to_lowercase()),
+                    _ => false,
+                }
+        })
+}
+
+fn user_name_is(doc: &Value, name: &str) -> bool {
+    doc.get("userName")
+        .and_then(Value::as_str)
+        .is_some_and(|stored| same_name(name, stored))
+}
+
+fn has_email(doc: &Value, name: &str) -> bool {
+    doc.get("emails")
+        .and_then(Value::as_array)
+        .is_some_and(|emails| {
+            emails.iter().any(|email| {
+                email
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .is_some_and(|stored| same_name(name, stored))
+            })
+        })
+}
+
+/// The user whose userName is `name` (case-insensitively, by [`same_name`]), else the one user
+/// with an email value `name`.
 pub fn find_user(tx: &mut dyn Transaction, name: &str) -> Result<Lookup, StoreError> {
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_LOGIN_NAME_BYTES {
@@ -76,7 +112,10 @@ pub fn find_user(tx: &mut dyn Transaction, name: &str) -> Result<Lookup, StoreEr
             external_id: None,
         },
     )?;
-    if let Some(doc) = by_name.and_then(|rows| rows.into_iter().next()) {
+    if let Some(doc) = by_name
+        .and_then(|rows| rows.into_iter().next())
+        .filter(|doc| user_name_is(doc, name))
+    {
         return Ok(found(doc));
     }
     let by_email = query(
@@ -85,7 +124,9 @@ pub fn find_user(tx: &mut dyn Transaction, name: &str) -> Result<Lookup, StoreEr
         UniqueKeys::default(),
     )?
     .unwrap_or_default();
-    let mut rows = by_email.into_iter();
+    // Rows the store matched only by a wider case mapping are not this name (when two such
+    // rows fill the page, a real match beyond it is missed: a refusal, never a wrong user).
+    let mut rows = by_email.into_iter().filter(|doc| has_email(doc, name));
     Ok(match (rows.next(), rows.next()) {
         (Some(doc), None) => found(doc),
         (Some(_), Some(_)) => Lookup::Ambiguous,
@@ -188,6 +229,33 @@ mod tests {
         );
         let long = "a".repeat(MAX_LOGIN_NAME_BYTES + 1);
         assert_eq!(find_user(tx, &long).expect("find"), Lookup::NotFound);
+    }
+
+    #[test]
+    fn same_name_folds_ascii_and_non_ascii_case_but_never_across() {
+        assert!(same_name("KEN@Example.COM", "ken@example.com"));
+        // Non-ASCII letters still match in either case (Unicode lower case).
+        assert!(same_name("\u{c5}sa", "\u{e5}sa"));
+        // U+212A KELVIN SIGN lower-cases to ASCII k (UnicodeData.txt), but is not the letter k.
+        assert!(!same_name("\u{212A}en", "ken"));
+        assert!(!same_name("ken", "\u{212A}en"));
+        // U+0130 lower-cases to two characters (i + U+0307), never to a lone i.
+        assert!(!same_name("\u{130}da", "ida"));
+        assert!(!same_name("ken", "kent"));
+    }
+
+    #[test]
+    fn a_kelvin_sign_look_alike_finds_no_one() {
+        let store = SqliteStore::in_memory().expect("store");
+        let mut tx = store.begin().expect("begin");
+        add(tx.as_mut(), "u1", "ken", &["ken@example.com"]);
+        let tx = tx.as_mut();
+        assert_eq!(id(find_user(tx, "KEN").expect("find")), Some("u1".into()));
+        assert_eq!(find_user(tx, "\u{212A}en").expect("find"), Lookup::NotFound);
+        assert_eq!(
+            find_user(tx, "\u{212A}en@example.com").expect("find"),
+            Lookup::NotFound
+        );
     }
 
     #[test]

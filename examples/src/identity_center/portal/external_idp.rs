@@ -142,6 +142,7 @@ pub fn request_signer(
 }
 
 /// Sends the browser to the external IdP with a new AuthnRequest; `next` is where it returns.
+/// `force_authn` passes an application's ForceAuthn upstream, so the IdP asks the user again.
 pub fn start(
     state: &AppState,
     tx: &mut dyn Transaction,
@@ -149,6 +150,7 @@ pub fn start(
     next: &str,
     now: DateTime<Utc>,
     signer: Option<&Signer>,
+    force_authn: bool,
 ) -> Result<Response, StoreError> {
     let Some(sso) = idp
         .idp
@@ -170,6 +172,7 @@ pub fn start(
         &mut rng,
     );
     request.name_id_format = Some(NAMEID_EMAIL.to_owned());
+    request.force_authn = force_authn;
     let nonce = login_csrf::random_nonce()?;
     let record = json!({ "next": next, "browser": tokens::hash(&nonce) });
     let now_s = now.timestamp();

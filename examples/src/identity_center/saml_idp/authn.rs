@@ -53,6 +53,28 @@ pub(super) struct Checked {
     pub relay_state: Option<String>,
     /// IsPassive: the SP wants no sign-in page.
     pub is_passive: bool,
+    /// ForceAuthn: the SP wants the user authenticated again (SAML core §3.4.1: the IdP "MUST
+    /// authenticate the presenter directly rather than rely on a previous security context").
+    #[serde(default)]
+    pub force_authn: bool,
+    /// When the request arrived (Unix seconds): with ForceAuthn only a session begun since
+    /// then counts.
+    #[serde(default)]
+    pub received: i64,
+    /// With ForceAuthn, the hash of the session the browser had when the request arrived,
+    /// which never answers it (it may have begun in the same second).
+    #[serde(default)]
+    pub stale_session: Option<String>,
+}
+
+impl Checked {
+    /// Whether `session` may answer this request: any live one, or with ForceAuthn one that
+    /// began after the request arrived.
+    fn accepts(&self, session: &session::Session) -> bool {
+        !self.force_authn
+            || (session.created >= self.received
+                && self.stale_session.as_deref() != Some(tokens::hash(&session.id).as_str()))
+    }
 }
 
 /// The one value of a form field; `None` when absent, an error when repeated.
@@ -174,6 +196,9 @@ fn check(
         request_id: request.id,
         relay_state,
         is_passive: request.is_passive,
+        force_authn: request.force_authn,
+        received: now.timestamp(),
+        stale_session: None,
     })
 }
 
@@ -181,11 +206,15 @@ fn resume_path(app_id: &str, pending: &str) -> String {
     format!("/saml/{}/resume/{pending}", percent_encode(app_id))
 }
 
-/// `303` to the sign-in page, which comes back to `next` (a relative path) once signed in.
-pub(super) fn to_login(next: &str, set_cookie: Option<String>) -> Response {
+/// `303` to the sign-in page, which comes back to `next` (a relative path) once signed in;
+/// with `reauth` the sign-in page asks again even when the browser has a session (ForceAuthn).
+pub(super) fn to_login(next: &str, set_cookie: Option<String>, reauth: bool) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
-    if let Ok(location) = HeaderValue::from_str(&format!("/login?next={}", percent_encode(next))) {
+    let reauth = if reauth { "&reauth=1" } else { "" };
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("/login?next={}{reauth}", percent_encode(next)))
+    {
         headers.insert(header::LOCATION, location);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -216,8 +245,15 @@ pub(super) fn receive(
 ) -> Result<Response, SsoError> {
     let mut tx = state.store().begin()?;
     let app = load_app(tx.as_mut(), app_id, now.timestamp())?;
-    let checked = check(state, tx.as_mut(), &app, &binding, now)?;
-    let response = match session::current(state, tx.as_mut(), headers, now.timestamp())? {
+    let mut checked = check(state, tx.as_mut(), &app, &binding, now)?;
+    let session = match session::current(state, tx.as_mut(), headers, now.timestamp())? {
+        Some(stale) if checked.force_authn => {
+            checked.stale_session = Some(tokens::hash(&stale.id));
+            None
+        }
+        current => current,
+    };
+    let response = match session {
         Some(mut session) => assertion::respond(
             state,
             tx.as_mut(),
@@ -242,7 +278,7 @@ pub(super) fn receive(
             )?;
             let path = resume_path(&app.id, &pending);
             let cookie = pending_cookie(state, &path, &pending, PENDING_SECONDS);
-            to_login(&path, Some(cookie))
+            to_login(&path, Some(cookie), checked.force_authn)
         }
     };
     tx.commit()?;
@@ -282,9 +318,15 @@ pub(super) fn resume(
     if !browser_started(headers, pending) {
         return Err(SsoError::PendingNotFound);
     }
-    let Some(mut session) = session::current(state, tx.as_mut(), headers, now.timestamp())? else {
+    let session = session::current(state, tx.as_mut(), headers, now.timestamp())?
+        .filter(|s| checked.accepts(s));
+    let Some(mut session) = session else {
         // Not consumed: the user comes back here after signing in.
-        return Ok(to_login(&resume_path(&app.id, pending), None));
+        return Ok(to_login(
+            &resume_path(&app.id, pending),
+            None,
+            checked.force_authn,
+        ));
     };
     tx.record_delete(PENDING, &key)?;
     let mut response = assertion::respond(
