@@ -1182,6 +1182,17 @@ fn sign_in_into_python3_saml() {
         serde_json::from_str(&python_sp(&python, "acs", &other, Some(&response))).expect("JSON");
     assert_eq!(verdict["ok"], false, "{verdict}");
 
+    // Bob is not assigned: refused at identity-center, nothing for python3-saml.
+    let bob_login: Value =
+        serde_json::from_str(&python_sp(&python, "login", &config, None)).expect("login JSON");
+    let mut bob = Browser::new();
+    bob.stop_before.push(acs_url.to_owned());
+    let form_page = bob.get(bob_login["url"].as_str().expect("url"));
+    let refused = sign_in(&mut bob, &form_page, "bob", BOB_PASSWORD);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(error_code(&refused).as_deref(), Some("not_assigned"));
+    assert!(refused.form_to(acs_url).is_none(), "{}", refused.body);
+
     // IdP-initiated from the portal tile.
     let portal = browser.get(&format!("{}/", ic.url));
     let tile = portal
