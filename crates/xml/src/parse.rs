@@ -573,9 +573,15 @@ impl<'i> Builder<'i> {
                 at: self.at(offset as usize),
             });
         }
-        // Searching for a `>` byte is fast; `]]>` is looked for only when there is one.
+        // One pass for both bytes that need more work (most text pieces are short indentation,
+        // where two memchr calls cost more than the scan); `]]>` is looked for only after a `>`.
+        let (mut has_gt, mut has_cr) = (false, false);
+        for b in raw.bytes() {
+            has_gt |= b == b'>';
+            has_cr |= b == b'\r';
+        }
         if is_text
-            && raw.contains('>')
+            && has_gt
             && let Some(found) = raw.find("]]>")
         {
             return Err(self.malformed("']]>' in text", offset as usize + found));
@@ -584,7 +590,7 @@ impl<'i> Builder<'i> {
             return Ok(());
         }
         match &mut self.text {
-            None if !raw.contains('\r') => {
+            None if !has_cr => {
                 self.text = Some(TextRun {
                     offset,
                     span: Span {
