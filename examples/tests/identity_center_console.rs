@@ -376,3 +376,75 @@ fn server_token_is(server: &Server, id: &str) -> bool {
         .expect("find")
         .is_some_and(|record| record.id == id)
 }
+
+/// `identity-center admin init` as a user runs it: the password from stdin, then a refused
+/// second run, then `--force --password-file`; the store read back through the library.
+#[test]
+fn admin_init_from_the_command_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_identity-center"))
+            .arg("--data")
+            .arg(&data)
+            .args(["admin", "init"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = run(&[], "short\n");
+    assert!(!ok, "policy: 12 characters at least ({err})");
+    let (ok, err) = run(&[], "first admin password\n");
+    assert!(ok, "{err}");
+    let (ok, err) = run(&["--name", "other"], "second admin password\n");
+    assert!(!ok && err.contains("--force"), "{err}");
+    let file = dir.path().join("password.txt");
+    std::fs::write(&file, "replaced admin password\nignored line\n").expect("write");
+    let (ok, err) = run(
+        &[
+            "--name",
+            "other",
+            "--force",
+            "--password-file",
+            &file.display().to_string(),
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+
+    let store = fedkit_examples::identity_center::store::open(&format!(
+        "sqlite://{}",
+        data.join("identity-center.sqlite3").display()
+    ))
+    .expect("store");
+    let mut tx = store.begin().expect("tx");
+    assert!(!admin_account::verify(tx.as_mut(), "admin", "first admin password").expect("verify"));
+    assert!(
+        admin_account::verify(tx.as_mut(), "other", "replaced admin password").expect("verify")
+    );
+    // The stored hash is argon2id's PHC string, never the password.
+    let record = tx
+        .record_get(admin_account::ADMIN_PASSWORDS, "other", 0)
+        .expect("get")
+        .expect("record");
+    let hash = record["hash"].as_str().expect("hash");
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("replaced admin password"));
+}
