@@ -569,3 +569,95 @@ fn every_html_page_is_unframable_unsniffed_and_uncached() {
         );
     }
 }
+
+/// The SP's signing credential (crates/saml's test key and certificate).
+fn sp_signer() -> fedkit_saml::Signer {
+    let read = |name: &str| std::fs::read_to_string(format!("{KEYS}/{name}")).expect("key file");
+    let key = PrivateKey::from_pem(&read("sp.key.pem")).expect("key");
+    let cert = Certificate::parse(read("sp.cert.pem")).expect("cert");
+    let credential = SigningCredential::new(key, cert).expect("credential");
+    fedkit_saml::Signer::new(&credential, default_provider()).expect("signer")
+}
+
+#[test]
+fn a_signed_authn_request_cannot_be_rewrapped_or_reused() {
+    let p = portal(None);
+    let read = |name: &str| std::fs::read_to_string(format!("{KEYS}/{name}")).expect("file");
+    let (status, app) = p.admin(
+        reqwest::Method::POST,
+        "/applications",
+        &json!({"name": "Signed", "entityId": SP_ENTITY, "acsUrl": SP_ACS,
+                "spSigningCertificates": [read("sp.cert.pem")], "requireSignedRequests": true}),
+    );
+    assert_eq!(status, 201, "{app}");
+    let app = app["id"].as_str().expect("id").to_owned();
+    let sso = format!("{}/saml/{app}/sso", p.url);
+    let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
+    let request =
+        fedkit_saml::AuthnRequest::new(SP_ENTITY, &sso, SP_ACS, chrono::Utc::now(), &mut rng);
+    let signed = sp_signer()
+        .sign_xml(&request.to_xml(), &mut rng)
+        .expect("signed");
+    let post = |xml: &str| {
+        let client = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let response = client
+            .post(&sso)
+            .form(&[("SAMLRequest", encode_post(xml))])
+            .send()
+            .expect("POST");
+        let status = response.status().as_u16();
+        let body = response.text().unwrap_or_default();
+        let page = Page {
+            url: sso.clone(),
+            status,
+            body,
+            headers: Vec::new(),
+        };
+        (status, code_of(&page))
+    };
+
+    // The signed request itself waits for sign-in (303), once.
+    assert_eq!(post(&signed).0, 303);
+    assert_eq!(post(&signed), (400, Some("request_replayed".to_owned())));
+
+    // Its ID changed after signing (a replay under a fresh ID): the digest no longer matches.
+    let renamed = signed.replacen(
+        &format!("ID=\"{}\"", request.id),
+        "ID=\"_fresh0123456789\"",
+        1,
+    );
+    assert_ne!(renamed, signed);
+    let (status, _) = post(&renamed);
+    assert_eq!(status, 400, "renamed");
+
+    // XSW: a fresh unsigned request around the signed one (in Extensions), whose signature
+    // still verifies but covers the inner element, not the request that would be answered.
+    let fresh =
+        fedkit_saml::AuthnRequest::new(SP_ENTITY, &sso, SP_ACS, chrono::Utc::now(), &mut rng);
+    let outer = fresh.to_xml();
+    let issuer_end = outer.find("</saml:Issuer>").expect("issuer") + "</saml:Issuer>".len();
+    let inner = signed
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+        .unwrap_or(&signed);
+    let wrapped = format!(
+        "{}<samlp:Extensions>{inner}</samlp:Extensions>{}",
+        &outer[..issuer_end],
+        &outer[issuer_end..]
+    );
+    let (status, code) = post(&wrapped);
+    assert_eq!(status, 400, "wrapped: {code:?}");
+    // Moving the signature element alone onto the fresh request does not sign it either.
+    let sig_start = signed.find("<ds:Signature").expect("signature");
+    let sig_end = signed.find("</ds:Signature>").expect("end") + "</ds:Signature>".len();
+    let moved = format!(
+        "{}{}{}",
+        &outer[..issuer_end],
+        &signed[sig_start..sig_end],
+        &outer[issuer_end..]
+    );
+    let (status, code) = post(&moved);
+    assert_eq!(status, 400, "moved signature: {code:?}");
+}
