@@ -448,3 +448,160 @@ fn admin_init_from_the_command_line() {
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("replaced admin password"));
 }
+
+/// The certificate rows of an application page: (status, expiry class), in order.
+fn certificate_rows(page: &Page) -> Vec<(String, String)> {
+    page.body
+        .split("<tr id=\"cert-")
+        .skip(1)
+        .map(|row| {
+            let status = row
+                .split("<td>")
+                .nth(1)
+                .and_then(|c| c.split('<').next())
+                .unwrap_or("")
+                .to_owned();
+            let class = row
+                .split("class=\"expiry-")
+                .nth(1)
+                .and_then(|c| c.split('"').next())
+                .unwrap_or("")
+                .to_owned();
+            (status, class)
+        })
+        .collect()
+}
+
+fn store_certificates(server: &Server, app: &str) -> Vec<(bool, String)> {
+    let mut tx = server.state.store().begin().expect("tx");
+    let set = fedkit_examples::identity_center::apps::load_certificates(
+        tx.as_mut(),
+        app,
+        chrono::Utc::now().timestamp(),
+    )
+    .expect("load")
+    .expect("set");
+    set.iter()
+        .map(|(c, active)| {
+            let fp = c.certificate().sha256_fingerprint();
+            (
+                active,
+                fp.as_bytes().iter().map(|b| format!("{b:02x}")).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn application_certificates_rotate_through_the_colours() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let base = &server.url;
+        let s = unique();
+        // One month of validity: 90 days or less left from the start, AWS's yellow.
+        let (status, app) = server.admin(
+            "POST",
+            "/admin/applications",
+            Some(&serde_json::json!({"name": format!("App {s}"),
+                "entityId": format!("https://sp-{s}.example.test/saml"),
+                "acsUrl": format!("https://sp-{s}.example.test/acs"),
+                "certificateValidityMonths": 1})),
+        );
+        assert_eq!(status, 201, "{app}");
+        let app_id = app["id"].as_str().expect("id").to_owned();
+        let detail = format!("/admin/console/applications/{app_id}");
+        let mut browser = signed_in(&server);
+        let page = browser.get(&format!("{base}/admin/console/applications"));
+        assert!(page.body.contains(&format!("App {s}")), "{}", page.body);
+        let page = browser.get(&format!("{base}{detail}"));
+        assert!(page.body.contains(&format!("/saml/{app_id}/metadata")));
+        assert_eq!(
+            certificate_rows(&page),
+            vec![("Active".to_owned(), "yellow".to_owned())]
+        );
+
+        // A bad validity is refused next to the field and adds nothing.
+        let mut form = post_form(&page, base, &format!("{detail}/certificates"));
+        form.set("months", "0");
+        let refused = browser.submit(&form);
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.contains("id=\"months-error\""));
+        assert_eq!(store_certificates(&server, &app_id).len(), 1);
+
+        // Rotate: a new certificate (after confirming), inactive and green.
+        form.set("months", "60");
+        let confirm = browser.submit(&form);
+        assert!(confirm.body.contains("Yes, continue"), "{}", confirm.body);
+        assert_eq!(store_certificates(&server, &app_id).len(), 1, "not yet");
+        let yes = post_form(&confirm, base, &format!("{detail}/certificates"));
+        let page = browser.submit(&yes);
+        assert_eq!(
+            certificate_rows(&page),
+            vec![
+                ("Active".to_owned(), "yellow".to_owned()),
+                ("Inactive".to_owned(), "green".to_owned())
+            ]
+        );
+        assert!(page.body.contains("the most at a time"));
+        let certs = store_certificates(&server, &app_id);
+        let (old, new) = (certs[0].1.clone(), certs[1].1.clone());
+
+        // The active one cannot be deleted (no button; a forged post is refused).
+        let csrf = post_form(&page, base, "/admin/console/logout")
+            .field("csrf")
+            .unwrap_or("")
+            .to_owned();
+        let refused = browser.post(
+            &format!("{base}{detail}/certificates/{old}/delete"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        );
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("certificate_active"));
+
+        // Activate the new one, then delete the old.
+        let form = post_form(
+            &page,
+            base,
+            &format!("{detail}/certificates/{new}/activate"),
+        );
+        let confirm = browser.submit(&form);
+        let yes = post_form(
+            &confirm,
+            base,
+            &format!("{detail}/certificates/{new}/activate"),
+        );
+        let page = browser.submit(&yes);
+        assert_eq!(
+            certificate_rows(&page),
+            vec![
+                ("Active".to_owned(), "green".to_owned()),
+                ("Inactive".to_owned(), "yellow".to_owned())
+            ],
+            "the active one first"
+        );
+        assert_eq!(
+            store_certificates(&server, &app_id),
+            vec![(true, new.clone()), (false, old.clone())]
+        );
+        let form = post_form(&page, base, &format!("{detail}/certificates/{old}/delete"));
+        let confirm = browser.submit(&form);
+        let yes = post_form(
+            &confirm,
+            base,
+            &format!("{detail}/certificates/{old}/delete"),
+        );
+        let page = browser.submit(&yes);
+        assert_eq!(
+            certificate_rows(&page),
+            vec![("Active".to_owned(), "green".to_owned())]
+        );
+        assert_eq!(
+            store_certificates(&server, &app_id),
+            vec![(true, new.clone())]
+        );
+
+        // The PEM download is the stored certificate.
+        let pem = browser.get(&format!("{base}{detail}/certificates/{new}/pem"));
+        assert!(pem.body.starts_with("-----BEGIN CERTIFICATE-----"));
+    }
+}

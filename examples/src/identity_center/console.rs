@@ -11,10 +11,12 @@
 //! | `GET /admin` | sign-in form (login CSRF, throttled as the portal's) or on to the console |
 //! | `POST /admin/console/login`, `POST /admin/console/logout` | sign in, sign out |
 //! | `/admin/console/users`, `/admin/console/groups` | lists with a SCIM filter box, pages, forms |
+//! | `/admin/console/applications` | mappings, assignments, IdP metadata, certificates (rotate, activate, delete) |
 //! | `/admin/console/tokens` | SCIM tokens: create (shown once), list, revoke |
 
 pub mod admin_account;
 mod admin_session;
+mod application_pages;
 mod directory_pages;
 mod page;
 mod token_pages;
@@ -51,6 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/console/login", post(sign_in))
         .route("/admin/console/logout", post(sign_out))
         .merge(directory_pages::routes())
+        .merge(application_pages::routes())
         .merge(token_pages::routes())
 }
 

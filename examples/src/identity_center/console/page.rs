@@ -13,7 +13,8 @@ use crate::identity_center::session::Session;
 pub fn console_page(session: &Session, status: StatusCode, title: &str, body: &str) -> Response {
     let nav = format!(
         "<nav aria-label=\"Console\"><a href=\"/admin/console/users\">Users</a> · \
-<a href=\"/admin/console/groups\">Groups</a> · <a href=\"/admin/console/tokens\">SCIM tokens</a>\
+<a href=\"/admin/console/groups\">Groups</a> · \
+<a href=\"/admin/console/applications\">Applications</a> · <a href=\"/admin/console/tokens\">SCIM tokens</a>\
 <form method=\"post\" action=\"/admin/console/logout\" style=\"display:inline;margin-left:1rem\">\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>Signed in as <strong>{}</strong></span> \
 <button type=\"submit\">Sign out</button></form></nav>",
