@@ -661,3 +661,35 @@ fn a_signed_authn_request_cannot_be_rewrapped_or_reused() {
     let (status, code) = post(&moved);
     assert_eq!(status, 400, "moved signature: {code:?}");
 }
+
+#[test]
+fn force_authn_goes_upstream_when_an_external_idp_signs_users_in() {
+    let p = portal(Some(upstream_metadata()));
+    let app = p.assigned_app("kim");
+    let mut b = browser::Browser::new();
+    let id = begin_external(&p, &mut b);
+    let home = post_acs(&p, &mut b, &id, &upstream_xml(&p, &id, "kim@example.com"));
+    assert!(home.body.contains("Your applications"), "{}", home.body);
+
+    let page = b.get_once(&authn_request_url(&p, &app, true));
+    assert_eq!(page.status, 303, "{}", page.body);
+    let login = page.location().expect("to sign-in");
+    assert!(login.ends_with("&reauth=1"), "{login}");
+    // The portal sends the browser upstream again, asking the IdP for a fresh authentication.
+    let upstream = b.get_once(&login);
+    assert_eq!(upstream.status, 303, "{}", upstream.body);
+    let query = upstream
+        .header("location")
+        .and_then(|l| l.strip_prefix(&format!("{IDP_SSO}?")))
+        .expect("to the upstream SSO URL")
+        .to_owned();
+    let parsed = RedirectQuery::parse(&query, &RedirectLimits::default()).expect("query");
+    let message = parsed
+        .accept_unsigned(&RedirectLimits::default())
+        .expect("message");
+    let xml = String::from_utf8(message.xml().to_vec()).expect("xml");
+    assert!(xml.contains("ForceAuthn=\"true\""), "{xml}");
+    // Without reauth, a live session goes straight to next.
+    let page = b.get_once(&format!("{}/login?next=%2F", p.url));
+    assert_eq!(page.header("location"), Some("/"));
+}
