@@ -206,7 +206,7 @@ fn detail_body(
             )
         };
         rows.push_str(&format!(
-            "<tr id=\"cert-{cid}\"><td>{}</td>{}<td>{}</td><td><code>{}</code></td><td><a href=\"{base}/certificates/{cid}/pem\" download>PEM</a></td><td>{actions}</td></tr>",
+            "<tr id=\"cert-{cid}\"><td>{}</td>{}<td>{}</td><td style=\"word-break:break-all;max-width:16rem\"><code>{}</code></td><td><a href=\"{base}/certificates/{cid}/pem\" download>PEM</a></td><td>{actions}</td></tr>",
             if active { "Active" } else { "Inactive" },
             validity_cell(certificate.status(now, DEFAULT_WARN_DAYS)),
             escape(&certificate.not_after().to_rfc3339_opts(SecondsFormat::Secs, true)),
