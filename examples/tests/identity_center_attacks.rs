@@ -693,3 +693,43 @@ fn force_authn_goes_upstream_when_an_external_idp_signs_users_in() {
     let page = b.get_once(&format!("{}/login?next=%2F", p.url));
     assert_eq!(page.header("location"), Some("/"));
 }
+
+#[test]
+fn an_oversized_saml_form_gets_the_html_refusal_at_the_limit_plus_one() {
+    use fedkit_examples::identity_center::saml_idp::MAX_FORM_BYTES;
+    let p = portal(None);
+    let app = p.assigned_app("ida");
+    let client = reqwest::blocking::Client::new();
+    let post = |path: &str, size: usize| {
+        // `SAMLRequest=` then base64-alphabet filler: a form of exactly `size` bytes.
+        let body = format!("SAMLRequest={}", "A".repeat(size - "SAMLRequest=".len()));
+        assert_eq!(body.len(), size);
+        let response = client
+            .post(format!("{}{path}", p.url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .expect("POST");
+        let status = response.status().as_u16();
+        let page = Page {
+            url: path.to_owned(),
+            status,
+            body: response.text().unwrap_or_default(),
+            headers: Vec::new(),
+        };
+        (status, code_of(&page))
+    };
+    for leaf in ["sso", "slo", "initiate"] {
+        let path = format!("/saml/{app}/{leaf}");
+        // At the limit the form is read (and refused for what it says, not for its size).
+        let (status, code) = post(&path, MAX_FORM_BYTES);
+        assert_ne!(status, 413, "{leaf} at the limit: {code:?}");
+        assert!(code.is_some(), "{leaf}: an HTML refusal with its code");
+        // One byte more: 413 with the page and its code, not the framework's plain text.
+        assert_eq!(
+            post(&path, MAX_FORM_BYTES + 1),
+            (413, Some("form_too_large".to_owned())),
+            "{leaf}"
+        );
+    }
+}

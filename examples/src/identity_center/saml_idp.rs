@@ -25,7 +25,7 @@ mod metadata;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, to_bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +48,10 @@ pub const PENDING: &str = "saml-pending";
 pub const SESSION_INDEXES: &str = "saml-session-index";
 /// Record namespace of LogoutRequests this IdP sent and still waits for.
 pub const LOGOUT_REQUESTS: &str = "saml-logout-request";
+/// Largest form body the SSO, SLO and initiate endpoints read (413 `form_too_large` above, an
+/// HTML page like every refusal): fedkit-saml's default message limit (256 KiB) in base64 plus
+/// form encoding and RelayState, as `/external/acs`.
+pub const MAX_FORM_BYTES: usize = 512 << 10;
 
 /// The IdP entity ID for an application.
 pub fn entity_id(state: &AppState, app_id: &str) -> String {
@@ -94,6 +98,18 @@ fn sp_trust(app: &Application) -> Result<TrustSet, SsoError> {
         }
     }
     Ok(trust)
+}
+
+/// A form body of at most [`MAX_FORM_BYTES`], as UTF-8 text.
+async fn read_form(body: Body) -> Result<String, SsoError> {
+    // One byte past the limit, so that exactly the limit passes and one more fails.
+    let bytes = to_bytes(body, MAX_FORM_BYTES.saturating_add(1))
+        .await
+        .map_err(|_| SsoError::FormTooLarge)?;
+    if bytes.len() > MAX_FORM_BYTES {
+        return Err(SsoError::FormTooLarge);
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|_| SsoError::FieldInvalid("the form is not UTF-8"))
 }
 
 /// Runs `work` on a blocking thread (the store is synchronous) with the current time, and
@@ -161,11 +177,14 @@ async fn sso_post(
     State(state): State<Arc<AppState>>,
     Path(app): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_form(body).await {
+        Ok(body) => body,
+        Err(error) => return error.page(),
+    };
     blocking(state, move |state, now| {
-        let body = std::str::from_utf8(&body)
-            .map_err(|_| SsoError::FieldInvalid("the form is not UTF-8"))?;
+        let body = body.as_str();
         authn::receive(state, &app, authn::Binding::Post(body), &headers, now)
     })
     .await
@@ -186,11 +205,14 @@ async fn initiate(
     State(state): State<Arc<AppState>>,
     Path(app): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_form(body).await {
+        Ok(body) => body,
+        Err(error) => return error.page(),
+    };
     blocking(state, move |state, now| {
-        let body = std::str::from_utf8(&body)
-            .map_err(|_| SsoError::FieldInvalid("the form is not UTF-8"))?;
+        let body = body.as_str();
         assertion::initiate(state, &app, body, &headers, now)
     })
     .await
@@ -218,11 +240,14 @@ async fn slo_post(
     State(state): State<Arc<AppState>>,
     Path(app): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_form(body).await {
+        Ok(body) => body,
+        Err(error) => return error.page(),
+    };
     blocking(state, move |state, now| {
-        let body = std::str::from_utf8(&body)
-            .map_err(|_| SsoError::FieldInvalid("the form is not UTF-8"))?;
+        let body = body.as_str();
         logout::receive(state, &app, authn::Binding::Post(body), &headers, now)
     })
     .await

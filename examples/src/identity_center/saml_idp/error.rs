@@ -55,6 +55,9 @@ pub enum SsoError {
     /// A form or query field is missing, repeated or not allowed here.
     #[error("{0}")]
     FieldInvalid(&'static str),
+    /// A POSTed form larger than [`super::MAX_FORM_BYTES`].
+    #[error("the form is larger than this server accepts")]
+    FormTooLarge,
     /// The pending sign-in expired, was used, or belongs to another browser.
     #[error("this sign-in request expired or was already used; start again from the application")]
     PendingNotFound,
@@ -123,6 +126,7 @@ impl SsoError {
             SsoError::RequestReplayed => "request_replayed",
             SsoError::RelayStateTooLong => "relay_state_too_long",
             SsoError::FieldInvalid(_) => "field_invalid",
+            SsoError::FormTooLarge => "form_too_large",
             SsoError::PendingNotFound => "pending_request_not_found",
             SsoError::NotSignedIn => "not_signed_in",
             SsoError::CsrfMismatch => "csrf_mismatch",
@@ -146,6 +150,7 @@ impl SsoError {
     pub fn status(&self) -> StatusCode {
         match self {
             SsoError::AppNotFound(_) | SsoError::PendingNotFound => StatusCode::NOT_FOUND,
+            SsoError::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             SsoError::NotSignedIn => StatusCode::UNAUTHORIZED,
             SsoError::CsrfMismatch
             | SsoError::UserNotFound
