@@ -605,3 +605,60 @@ fn application_certificates_rotate_through_the_colours() {
         assert!(pem.body.starts_with("-----BEGIN CERTIFICATE-----"));
     }
 }
+
+#[test]
+fn long_lists_are_paged_and_keep_the_filter() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let prefix = format!("page-{}-", unique());
+        // PER_PAGE is 20: 21 matching users make two pages, the second with one row.
+        for i in 0..21 {
+            let (status, body) = server.admin(
+                "POST",
+                "/admin/users",
+                Some(&admin_server::user_doc(&format!("{prefix}{i:02}"))),
+            );
+            assert_eq!(status, 201, "{body}");
+        }
+        server.scim_user(&format!("elsewhere-{}", unique()));
+        let mut browser = signed_in(&server);
+        let filter = format!("userName sw \"{prefix}\"");
+        let page = browser.get(&format!(
+            "{}/admin/console/users?filter={}",
+            server.url,
+            browser::encode(&filter)
+        ));
+        assert!(
+            page.body.contains("Page 1 of 2 (21 in all)"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            page.body
+                .matches("<tr><td><a href=\"/admin/console/users/")
+                .count(),
+            20
+        );
+        let next = page
+            .body
+            .split("<a href=\"")
+            .filter_map(|part| part.split('"').next())
+            .find(|href| href.contains("page=2"))
+            .expect("a next link")
+            .replace("&amp;", "&");
+        let page = browser.get(&format!("{}{next}", server.url));
+        assert!(
+            page.body.contains("Page 2 of 2 (21 in all)"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            page.body
+                .matches("<tr><td><a href=\"/admin/console/users/")
+                .count(),
+            1
+        );
+        assert!(page.body.contains("Previous page"));
+        assert!(!page.body.contains("elsewhere-"), "the filter is kept");
+    }
+}
