@@ -733,3 +733,78 @@ fn an_oversized_saml_form_gets_the_html_refusal_at_the_limit_plus_one() {
         );
     }
 }
+
+/// The `name=value` of the `Set-Cookie` for `name` in a response.
+fn set_cookie_pair(response: &reqwest::blocking::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+#[test]
+fn a_session_cookie_planted_before_sign_in_does_not_survive_it() {
+    use fedkit_examples::identity_center::session;
+    let p = portal(None);
+    p.assigned_app("jo");
+    let mallory = p.user("mallory", "mallory@example.com");
+    // Mallory's own live session, tossed into the victim's browser before the victim signs in.
+    let planted = {
+        let mut tx = p.state.store().begin().expect("begin");
+        let now = chrono::Utc::now().timestamp();
+        let (_, set_cookie) =
+            session::create(&p.state, tx.as_mut(), &mallory, "password", now).expect("session");
+        tx.commit().expect("commit");
+        set_cookie.split(';').next().expect("pair").to_owned()
+    };
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = client
+        .get(format!("{}/login", p.url))
+        .send()
+        .expect("GET /login");
+    let login_cookie = set_cookie_pair(&form, "fedkit_login").expect("login CSRF cookie");
+    let page = Page {
+        url: format!("{}/login", p.url),
+        status: form.status().as_u16(),
+        headers: Vec::new(),
+        body: form.text().expect("body"),
+    };
+    let csrf = page
+        .form_to("/login")
+        .and_then(|f| f.field("csrf").map(str::to_owned))
+        .expect("csrf");
+    let signed_in = client
+        .post(format!("{}/login", p.url))
+        .header("Cookie", format!("{planted}; {login_cookie}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "jo"),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .expect("POST /login");
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let issued = set_cookie_pair(&signed_in, "fedkit_session").expect("a new session cookie");
+    assert_ne!(issued, planted, "a fresh session id, not the planted one");
+    // The planted session was ended, so neither side holds a session the other knows.
+    let home = |cookie: &str| {
+        client
+            .get(format!("{}/", p.url))
+            .header("Cookie", cookie)
+            .send()
+            .expect("GET /")
+            .text()
+            .expect("body")
+    };
+    assert!(!home(&planted).contains("Your applications"));
+    assert!(home(&issued).contains("Signed in as <strong>jo</strong>"));
+    assert_eq!(p.session_users().len(), 1);
+}
