@@ -505,6 +505,8 @@ fn register_from_sp_metadata() {
             format!("https://sp-{s}.example.test/acs-default")
         );
         assert_eq!(app["sloUrl"], format!("https://sp-{s}.example.test/slo"));
+        // The endpoint's own binding, the only one it offers: logout messages go over it.
+        assert_eq!(app["sloBinding"], "redirect");
         assert_eq!(app["requireSignedRequests"], true, "AuthnRequestsSigned");
         assert_eq!(app["spSigningCertificates"], json!([certificate.to_pem()]));
         assert_eq!(app["encryptionCertificate"], certificate.to_pem());

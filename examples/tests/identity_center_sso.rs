@@ -14,7 +14,7 @@ use fedkit_certs::{
     TrustSet, default_provider,
 };
 use fedkit_examples::identity_center::apps::{
-    self, Application, Assignment, AttributeMapping, NameIdMapping, PrincipalKind,
+    self, Application, Assignment, AttributeMapping, NameIdMapping, PrincipalKind, SloBinding,
 };
 use fedkit_examples::identity_center::config::{Profile, ServiceConfig};
 use fedkit_examples::identity_center::scim_api::ScimService;
@@ -357,6 +357,7 @@ fn application(id: &str, assignments: Vec<Assignment>) -> Application {
         entity_id: SP_ENTITY.to_owned(),
         acs_url: ACS.to_owned(),
         slo_url: Some(SP_SLO.to_owned()),
+        slo_binding: SloBinding::Post,
         name_id: NameIdMapping {
             source: "${user:email}".to_owned(),
             format: NAMEID_EMAIL.to_owned(),

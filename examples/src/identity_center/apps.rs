@@ -43,6 +43,17 @@ pub struct AttributeMapping {
     pub name_format: Option<String>,
 }
 
+/// The binding of an SP's single logout endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SloBinding {
+    /// HTTP-POST: an auto-submitting form.
+    #[default]
+    Post,
+    /// HTTP-Redirect: a signed query string (`SigAlg`, `Signature`).
+    Redirect,
+}
+
 /// Who may sign into an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +90,10 @@ pub struct Application {
     /// The SP's single logout URL, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo_url: Option<String>,
+    /// The binding `slo_url` takes: identity-center's LogoutRequests and LogoutResponses go to
+    /// it over this binding (SAML profiles §4.4.4.1), as the SP's metadata says.
+    #[serde(default)]
+    pub slo_binding: SloBinding,
     /// The NameID it receives.
     pub name_id: NameIdMapping,
     /// The attributes it receives, in order.

@@ -18,7 +18,7 @@ use super::{
     read_payload, reply,
 };
 use crate::identity_center::apps::{
-    self, Application, Assignment, AttributeMapping, NameIdMapping,
+    self, Application, Assignment, AttributeMapping, NameIdMapping, SloBinding,
 };
 use crate::identity_center::mapping;
 use crate::identity_center::store::Transaction;
@@ -65,6 +65,7 @@ struct ApplicationInput {
     entity_id: Option<String>,
     acs_url: Option<String>,
     slo_url: Option<String>,
+    slo_binding: Option<SloBinding>,
     name_id: Option<NameIdInput>,
     attributes: Option<Vec<AttributeMapping>>,
     assignments: Option<Vec<Assignment>>,
@@ -104,6 +105,7 @@ struct FromMetadata {
     entity_id: String,
     acs_url: String,
     slo_url: Option<String>,
+    slo_binding: SloBinding,
     signing: Vec<String>,
     encryption: Option<String>,
     requests_signed: bool,
@@ -129,7 +131,8 @@ fn read_metadata(xml: &str) -> Result<FromMetadata, AdminError> {
         .collect();
     posts.sort_by_key(|e| (!e.is_default, e.index.unwrap_or(u16::MAX)));
     let acs = posts.first().ok_or(AdminError::MetadataWithoutPostAcs)?;
-    // identity-center sends logout messages with the POST binding, so a POST endpoint wins.
+    // A POST endpoint wins when there are both; the binding chosen is kept with the URL, and
+    // logout messages go over it.
     let slo = sp
         .single_logout
         .iter()
@@ -152,6 +155,10 @@ fn read_metadata(xml: &str) -> Result<FromMetadata, AdminError> {
         entity_id,
         acs_url: acs.location.clone(),
         slo_url: slo.map(|e| e.location.clone()),
+        slo_binding: match slo {
+            Some(e) if e.binding == names::BINDING_HTTP_REDIRECT => SloBinding::Redirect,
+            _ => SloBinding::Post,
+        },
         signing: sp
             .certificates(KeyUse::Signing)
             .map(Certificate::to_pem)
@@ -269,12 +276,18 @@ fn validate(
         .or_else(|| metadata.as_ref().map(|m| m.acs_url.clone()))
         .ok_or(AdminError::MissingField("acsUrl"))?;
     check_url("acsUrl", &acs_url)?;
+    let slo_from_input = input.slo_url.is_some();
     let slo_url = input
         .slo_url
         .or_else(|| metadata.as_ref().and_then(|m| m.slo_url.clone()));
     if let Some(url) = &slo_url {
         check_url("sloUrl", url)?;
     }
+    // An explicit sloUrl without sloBinding is POST; from metadata, the endpoint's own binding.
+    let slo_binding = input.slo_binding.unwrap_or(match &metadata {
+        Some(m) if !slo_from_input => m.slo_binding,
+        _ => SloBinding::Post,
+    });
     if let Some(url) = &input.start_url {
         check_url("startUrl", url)?;
     }
@@ -382,6 +395,7 @@ fn validate(
         entity_id,
         acs_url,
         slo_url,
+        slo_binding,
         name_id,
         attributes,
         assignments,

@@ -3,8 +3,8 @@
 //! the LogoutRequests identity-center sends when the user signs out of the portal, and the
 //! SPs' LogoutResponses to them are accepted here.
 
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use fedkit_saml::{
     InMemoryRequestTracker, LogoutRequest, LogoutResponse, NameId, PostField, ReceivedMessage,
@@ -20,7 +20,7 @@ use super::{
     LOGOUT_REQUESTS, SESSION_INDEXES, SsoError, auto_post, endpoint, entity_id, load_app, rng,
     sp_trust,
 };
-use crate::identity_center::apps::{self, Application};
+use crate::identity_center::apps::{self, Application, SloBinding};
 use crate::identity_center::html;
 use crate::identity_center::http::query_pairs;
 use crate::identity_center::session::{self, SESSIONS, Session};
@@ -173,6 +173,21 @@ fn logout_request(
         now,
         &mut rng(),
     );
+    let clear = ended_current.then(|| session::clear_cookie(state));
+    if app.slo_binding == SloBinding::Redirect {
+        // HTTP-Redirect (SAML bindings §3.4.4.1): the signature is over the query, not in the
+        // XML.
+        let url = redirect_url(
+            &slo_url,
+            PostField::Response,
+            &answer.to_xml(),
+            message.relay_state(),
+            Some(idp.signer()),
+            &mut rng(),
+        )
+        .map_err(|e| SsoError::BuildFailed(e.code()))?;
+        return Ok(redirect(&url, clear));
+    }
     let signed = idp
         .signer()
         .sign_xml(&answer.to_xml(), &mut rng())
@@ -184,10 +199,22 @@ fn logout_request(
         message.relay_state(),
     )
     .map_err(|_| SsoError::AppConfigurationInvalid("the SLO URL is not http(s)".into()))?;
-    Ok(auto_post(
-        html,
-        ended_current.then(|| session::clear_cookie(state)),
-    ))
+    Ok(auto_post(html, clear))
+}
+
+/// A 302 to an SP's Redirect-binding endpoint, not cached, clearing the session cookie when the
+/// logout ended this browser's session.
+fn redirect(url: &str, set_cookie: Option<String>) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(url) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// An SP's answer to a LogoutRequest identity-center sent.
