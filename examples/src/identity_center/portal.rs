@@ -195,7 +195,7 @@ fn home_page(state: &AppState, headers: &HeaderMap) -> Result<Response, StoreErr
         "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
 <button type=\"submit\">Sign out</button></form>"
     ));
-    Ok(html::page("Your applications", &body))
+    Ok(html::page("Access portal", &body))
 }
 
 async fn home(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
