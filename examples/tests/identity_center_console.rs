@@ -662,3 +662,63 @@ fn long_lists_are_paged_and_keep_the_filter() {
         assert!(!page.body.contains("elsewhere-"), "the filter is kept");
     }
 }
+
+#[test]
+fn application_assignments_are_added_and_removed() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let base = &server.url;
+        let s = unique();
+        let (status, app) = server.admin(
+            "POST",
+            "/admin/applications",
+            Some(&serde_json::json!({"name": format!("App {s}"),
+                "entityId": format!("https://sp-{s}.example.test/saml"),
+                "acsUrl": format!("https://sp-{s}.example.test/acs")})),
+        );
+        assert_eq!(status, 201, "{app}");
+        let app_id = app["id"].as_str().expect("id").to_owned();
+        let detail = format!("/admin/console/applications/{app_id}");
+        let user_name = format!("assignee-{}", unique());
+        let user = server.scim_user(&user_name);
+        let assignments = || {
+            let (_, app) = server.admin("GET", &format!("/admin/applications/{app_id}"), None);
+            app["assignments"].clone()
+        };
+        let mut browser = signed_in(&server);
+        let page = browser.get(&format!("{base}{detail}"));
+        let mut form = post_form(&page, base, &format!("{detail}/assignments"));
+        form.set("type", "user").set("principal", "no-such-user");
+        let refused = browser.submit(&form);
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.contains("id=\"principal-error\""));
+        assert!(refused.body.contains("unknown_principal"));
+        form.set("type", "group").set("principal", &user);
+        assert_eq!(browser.submit(&form).status, 400, "a user's id is no group");
+        assert_eq!(assignments(), serde_json::json!([]));
+
+        form.set("type", "user").set("principal", &user);
+        let page = browser.submit(&form);
+        assert!(
+            page.body.contains(&format!("<td>{user_name}</td>")),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            assignments(),
+            serde_json::json!([{"type": "user", "id": user}])
+        );
+        let again = browser.submit(&form);
+        assert_eq!(again.status, 409);
+        assert!(again.body.contains("assignment_exists"));
+
+        let remove = post_form(
+            &page,
+            base,
+            &format!("{detail}/assignments/user/{user}/remove"),
+        );
+        let page = browser.submit(&remove);
+        assert!(!page.body.contains(&format!("<td>{user_name}</td>")));
+        assert_eq!(assignments(), serde_json::json!([]));
+    }
+}

@@ -56,6 +56,14 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/admin/console/applications/{id}/certificates/{cid}/pem",
             get(download),
         )
+        .route(
+            "/admin/console/applications/{id}/assignments",
+            post(add_assignment),
+        )
+        .route(
+            "/admin/console/applications/{id}/assignments/{kind}/{principal}/remove",
+            post(remove_assignment),
+        )
 }
 
 fn certificate_id(fingerprint: &Fingerprint) -> String {
@@ -136,6 +144,7 @@ fn detail_body(
     session: &Session,
     app: &Application,
     now: DateTime<Utc>,
+    assignment_error: &str,
 ) -> Result<String, StoreError> {
     let base = format!("/admin/console/applications/{}", percent_encode(&app.id));
     let idp = format!(
@@ -179,15 +188,26 @@ fn detail_body(
             PrincipalKind::User => "User",
             PrincipalKind::Group => "Group",
         };
+        let name = principal_name(tx, assignment.kind, &assignment.id)?;
         assignments.push_str(&format!(
-            "<tr><td>{kind}</td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(&principal_name(tx, assignment.kind, &assignment.id)?),
-            escape(&assignment.id)
+            "<tr><td>{kind}</td><td>{}</td><td><code>{}</code></td><td><form method=\"post\" action=\"{base}/assignments/{}/{}/remove\">{}<button type=\"submit\" aria-label=\"Remove {} {}\">Remove</button></form></td></tr>",
+            escape(&name),
+            escape(&assignment.id),
+            kind.to_lowercase(),
+            percent_encode(&assignment.id),
+            csrf_field(session),
+            kind.to_lowercase(),
+            escape(&name)
         ));
     }
     out.push_str(&format!(
-        "<h2>Assignments</h2><table><caption>Assigned users and groups ({})</caption><thead><tr><th scope=\"col\">Type</th><th scope=\"col\">Name</th><th scope=\"col\">Id</th></tr></thead><tbody>{assignments}</tbody></table>",
-        app.assignments.len()
+        "<h2>Assignments</h2>{assignment_error}<table><caption>Assigned users and groups ({})</caption><thead><tr><th scope=\"col\">Type</th><th scope=\"col\">Name</th><th scope=\"col\">Id</th><th scope=\"col\">Action</th></tr></thead><tbody>{assignments}</tbody></table>\
+<form method=\"post\" action=\"{base}/assignments\">{}<label for=\"principal-type\">Type</label>\
+<select id=\"principal-type\" name=\"type\"><option value=\"user\">User</option><option value=\"group\">Group</option></select>\
+<label for=\"principal\">User or group id</label><input type=\"text\" id=\"principal\" name=\"principal\" required>\
+<div><button type=\"submit\">Assign</button></div></form>",
+        app.assignments.len(),
+        csrf_field(session)
     ));
     let Some(set) = apps::load_certificates(tx, &app.id, now.timestamp())? else {
         return Ok(out);
@@ -255,12 +275,18 @@ fn app_page(
             ),
         ));
     };
-    let body = detail_body(state, tx.as_mut(), session, &app, now)?;
+    // A refused assignment is shown beside the assignment form; anything else on top.
+    let (top, beside) = if notice.contains("id=\"principal-error\"") {
+        ("", notice)
+    } else {
+        (notice, "")
+    };
+    let body = detail_body(state, tx.as_mut(), session, &app, now, beside)?;
     Ok(console_page(
         session,
         status,
         &format!("Application {}", app.name),
-        &format!("{notice}{body}"),
+        &format!("{top}{body}"),
     ))
 }
 
@@ -554,6 +580,149 @@ async fn download(
         }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(response)
+    })
+    .await
+}
+
+fn principal_kind(text: &str) -> Option<PrincipalKind> {
+    match text {
+        "user" => Some(PrincipalKind::User),
+        "group" => Some(PrincipalKind::Group),
+        _ => None,
+    }
+}
+
+fn assignment_refused(code: &str, message: &str) -> String {
+    format!(
+        "<p class=\"error\" role=\"alert\" id=\"principal-error\">{} (code <code>{}</code>)</p>",
+        escape(message),
+        escape(code)
+    )
+}
+
+/// Assigns a user or group (an existing SCIM resource of that type, not yet assigned), as
+/// `POST /admin/applications/{id}/assignments` does.
+fn add_assignment_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    form: &[(String, String)],
+) -> Result<Response, StoreError> {
+    let session = match require_admin_form(state, headers, form)? {
+        Ok(session) => session,
+        Err(refused) => return Ok(refused),
+    };
+    let now = Utc::now();
+    let principal = field(form, "principal").unwrap_or("").trim().to_owned();
+    let Some(kind) = principal_kind(field(form, "type").unwrap_or("")) else {
+        let notice =
+            assignment_refused("invalid_principal_type", "The type must be user or group.");
+        return app_page(state, &session, id, StatusCode::BAD_REQUEST, &notice);
+    };
+    let mut tx = state.store().begin()?;
+    let Some(mut app) = apps::load(tx.as_mut(), id, now.timestamp())? else {
+        return app_page(state, &session, id, StatusCode::NOT_FOUND, "");
+    };
+    let resource = match kind {
+        PrincipalKind::User => ResourceKind::User,
+        PrincipalKind::Group => ResourceKind::Group,
+    };
+    let assignment = apps::Assignment {
+        kind,
+        id: principal.clone(),
+    };
+    let refusal = if principal.is_empty() || tx.get(resource, &principal)?.is_none() {
+        Some((
+            StatusCode::BAD_REQUEST,
+            "unknown_principal",
+            "There is no such user or group.",
+        ))
+    } else if app.assignments.contains(&assignment) {
+        Some((
+            StatusCode::CONFLICT,
+            "assignment_exists",
+            "It is assigned already.",
+        ))
+    } else {
+        None
+    };
+    if let Some((status, code, message)) = refusal {
+        drop(tx);
+        return app_page(
+            state,
+            &session,
+            id,
+            status,
+            &assignment_refused(code, message),
+        );
+    }
+    app.assignments.push(assignment);
+    apps::save(tx.as_mut(), &app)?;
+    tx.commit()?;
+    Ok(see_other(
+        &format!("/admin/console/applications/{}", percent_encode(id)),
+        &[],
+    ))
+}
+
+fn remove_assignment_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    kind: &str,
+    principal: &str,
+    form: &[(String, String)],
+) -> Result<Response, StoreError> {
+    let session = match require_admin_form(state, headers, form)? {
+        Ok(session) => session,
+        Err(refused) => return Ok(refused),
+    };
+    let now = Utc::now();
+    let mut tx = state.store().begin()?;
+    let Some(mut app) = apps::load(tx.as_mut(), id, now.timestamp())? else {
+        return app_page(state, &session, id, StatusCode::NOT_FOUND, "");
+    };
+    let before = app.assignments.len();
+    if let Some(kind) = principal_kind(kind) {
+        app.assignments
+            .retain(|a| !(a.kind == kind && a.id == principal));
+    }
+    if app.assignments.len() == before {
+        drop(tx);
+        let notice = assignment_refused("assignment_not_found", "There is no such assignment.");
+        return app_page(state, &session, id, StatusCode::NOT_FOUND, &notice);
+    }
+    apps::save(tx.as_mut(), &app)?;
+    tx.commit()?;
+    Ok(see_other(
+        &format!("/admin/console/applications/{}", percent_encode(id)),
+        &[],
+    ))
+}
+
+async fn add_assignment(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(form) = read_form(body, MAX_FORM_BYTES).await else {
+        return form_too_large();
+    };
+    blocking(state, move |s| add_assignment_post(s, &headers, &id, &form)).await
+}
+
+async fn remove_assignment(
+    State(state): State<Arc<AppState>>,
+    Path((id, kind, principal)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(form) = read_form(body, MAX_FORM_BYTES).await else {
+        return form_too_large();
+    };
+    blocking(state, move |s| {
+        remove_assignment_post(s, &headers, &id, &kind, &principal, &form)
     })
     .await
 }
