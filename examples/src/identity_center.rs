@@ -28,6 +28,7 @@ pub mod saml_idp;
 pub mod scim_api;
 pub mod session;
 pub mod store;
+pub mod token_usage;
 pub mod tokens;
 pub mod web;
 

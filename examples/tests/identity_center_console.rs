@@ -325,6 +325,18 @@ fn scim_tokens_are_created_once_listed_limited_to_two_and_revoked() {
         assert!(page.body.contains("SCIM tokens (2 of 2)"));
         let page = browser.get(&format!("{base}/admin/console/tokens"));
         assert!(!page.body.contains(&secret), "shown only once");
+        // Last use: the new token was just used, the test server's never.
+        assert_eq!(
+            page.body.matches("<td>Never</td>").count(),
+            1,
+            "{}",
+            page.body
+        );
+        let today = chrono::Utc::now().format("<td>%Y-%m-%dT").to_string();
+        assert!(
+            page.body.matches(&today).count() >= 2,
+            "created and used today"
+        );
         assert!(!page.body.contains("Create SCIM token"));
         // A third is refused even when posted directly.
         let csrf = post_form(&page, base, "/admin/console/logout")

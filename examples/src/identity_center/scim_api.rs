@@ -10,6 +10,7 @@ use crate::identity_center::api_error::ApiError;
 use crate::identity_center::config::{Profile, ServiceConfig};
 use crate::identity_center::discovery;
 use crate::identity_center::store::{ResourceKind, Store};
+use crate::identity_center::token_usage;
 use crate::identity_center::tokens::{self, TokenKind};
 
 /// A request below the SCIM base URL.
@@ -125,7 +126,7 @@ impl ScimService {
         ScimResponse::json(scim.status, body)
     }
 
-    fn authenticate(&self, request: &ScimRequest) -> Result<(), ApiError> {
+    fn authenticate(&self, request: &ScimRequest, now: DateTime<Utc>) -> Result<(), ApiError> {
         let header = request
             .authorization
             .as_deref()
@@ -140,6 +141,10 @@ impl ScimService {
             .ok_or(ApiError::Unauthorized)?;
         if record.kind != TokenKind::Scim {
             return Err(ApiError::Forbidden);
+        }
+        // Best effort: a failed last-use write must not refuse provisioning.
+        if let Ok(true) = token_usage::touch(tx.as_mut(), &record.id, now.timestamp()) {
+            let _ = tx.commit();
         }
         Ok(())
     }
@@ -174,7 +179,7 @@ impl ScimService {
     }
 
     fn route(&self, request: &ScimRequest, now: DateTime<Utc>) -> Result<ScimResponse, ApiError> {
-        self.authenticate(request)?;
+        self.authenticate(request, now)?;
         let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
         let method = request.method.as_str();
         let not_allowed = || Err(ApiError::MethodNotAllowed(method.to_owned()));

@@ -1,6 +1,6 @@
 //! The console's SCIM tokens (AWS: at most two at a time, so one can be rotated while the other
 //! still works): create (the secret shown once, on the answer to the POST, never stored),
-//! list with creation time, revoke with a confirmation step.
+//! list with creation and last-use time, revoke with a confirmation step.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::identity_center::console::page::{alert, console_page, csrf_field};
 use crate::identity_center::console::{require_admin, require_admin_form};
@@ -19,6 +20,7 @@ use crate::identity_center::portal::{
 };
 use crate::identity_center::session::Session;
 use crate::identity_center::store::StoreError;
+use crate::identity_center::token_usage;
 use crate::identity_center::tokens::{MAX_SCIM_TOKENS, TokenKind};
 use crate::identity_center::web::AppState;
 use crate::identity_center::{RunError, new_token};
@@ -37,19 +39,24 @@ fn list_body(state: &AppState, session: &Session) -> Result<String, StoreError> 
         .into_iter()
         .filter(|t| t.kind == TokenKind::Scim)
         .collect();
-    let rows: String = tokens
-        .iter()
-        .map(|t| {
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td><form method=\"post\" action=\"/admin/console/tokens/{}/revoke\">{}<button type=\"submit\" aria-label=\"Revoke token {}\">Revoke…</button></form></td></tr>",
+    let mut rows = String::new();
+    for t in &tokens {
+        let last_used = match token_usage::last_used(tx.as_mut(), &t.id)? {
+            Some(at) => DateTime::<Utc>::from_timestamp(at, 0)
+                .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            None => "Never".to_owned(),
+        };
+        rows.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><form method=\"post\" action=\"/admin/console/tokens/{}/revoke\">{}<button type=\"submit\" aria-label=\"Revoke token {}\">Revoke…</button></form></td></tr>",
                 escape(&t.id),
                 escape(&t.created),
+                escape(&last_used),
                 percent_encode(&t.id),
                 csrf_field(session),
                 escape(&t.id)
-            )
-        })
-        .collect();
+            ));
+    }
     let create = if tokens.len() < MAX_SCIM_TOKENS {
         format!(
             "<form method=\"post\" action=\"/admin/console/tokens\">{}<button type=\"submit\">Create SCIM token</button></form>",
@@ -61,7 +68,7 @@ fn list_body(state: &AppState, session: &Session) -> Result<String, StoreError> 
         )
     };
     Ok(format!(
-        "<table><caption>SCIM tokens ({} of {MAX_SCIM_TOKENS})</caption><thead><tr><th scope=\"col\">Token id</th><th scope=\"col\">Created</th><th scope=\"col\">Action</th></tr></thead><tbody>{rows}</tbody></table>{create}",
+        "<table><caption>SCIM tokens ({} of {MAX_SCIM_TOKENS})</caption><thead><tr><th scope=\"col\">Token id</th><th scope=\"col\">Created</th><th scope=\"col\">Last used</th><th scope=\"col\">Action</th></tr></thead><tbody>{rows}</tbody></table>{create}",
         tokens.len()
     ))
 }
@@ -147,6 +154,7 @@ async fn revoke(
             let body = alert("token_not_found", "There is no SCIM token with this id.");
             return Ok(console_page(&session, StatusCode::NOT_FOUND, "SCIM tokens", &body));
         }
+        token_usage::forget(tx.as_mut(), &id)?;
         tx.commit()?;
         Ok(see_other("/admin/console/tokens", &[]))
     })
