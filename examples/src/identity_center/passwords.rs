@@ -171,20 +171,32 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
 /// exist or has no password, after the same argon2 work as a real check. Whether the user is
 /// active is the caller's question.
 pub fn verify(tx: &mut dyn Transaction, user_id: &str, password: &str) -> Result<bool, StoreError> {
-    let user_exists = tx.get(ResourceKind::User, user_id)?.is_some();
-    let stored = if user_exists {
-        stored_hash(tx, user_id)?
-    } else {
-        None
-    };
-    let (phc, real) = match stored {
-        Some(phc) => (phc, true),
-        None => (DUMMY_HASH.clone().unwrap_or_default(), false),
-    };
+    let stored = hash_to_check(tx, user_id)?;
+    Ok(verify_phc(stored.as_deref(), password))
+}
+
+/// The stored hash of an existing user, read for [`verify_phc`] so that the slow argon2 work can
+/// run after the transaction ended (it would otherwise hold SQLite's write lock for every
+/// failed guess).
+pub fn hash_to_check(
+    tx: &mut dyn Transaction,
+    user_id: &str,
+) -> Result<Option<String>, StoreError> {
+    if tx.get(ResourceKind::User, user_id)?.is_none() {
+        return Ok(None);
+    }
+    stored_hash(tx, user_id)
+}
+
+/// Whether `password` matches a PHC string from [`hash_to_check`]; `None` (no such user, no
+/// password) is false after the same argon2 work against a dummy hash.
+pub fn verify_phc(stored: Option<&str>, password: &str) -> bool {
+    let dummy = DUMMY_HASH.as_deref().unwrap_or_default();
+    let phc = stored.unwrap_or(dummy);
     let matches = Argon2::default()
-        .verify_password(normalise(password).as_bytes(), phc.as_str())
+        .verify_password(normalise(password).as_bytes(), phc)
         .is_ok();
-    Ok(real && matches)
+    stored.is_some() && matches
 }
 
 #[cfg(test)]

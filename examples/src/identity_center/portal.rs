@@ -34,7 +34,7 @@ use crate::identity_center::html::{self, escape};
 use crate::identity_center::http::query_pairs;
 use crate::identity_center::passwords;
 use crate::identity_center::session::{self, Session};
-use crate::identity_center::store::{StoreError, Transaction};
+use crate::identity_center::store::{ResourceKind, StoreError, Transaction};
 use crate::identity_center::web::AppState;
 use directory::Lookup;
 use throttle::{Keys, Scope, ThrottleLimits};
@@ -370,12 +370,28 @@ fn login_post(
             throttled.retry_after,
         );
     }
-    // Unknown users go through the same argon2 work (passwords::verify uses a dummy hash).
-    let user_id = user.as_ref().map(|(id, _)| id.as_str()).unwrap_or("");
-    let verified = passwords::verify(tx.as_mut(), user_id, password)?;
-    let Some((user_id, doc)) = user.filter(|_| verified) else {
-        limits.record_failure(tx.as_mut(), &keys, now)?;
-        tx.commit()?;
+    // Counted as a failure before the password is checked, in this transaction (which holds
+    // the account's counter lock): however many guesses arrive at once, at most the limit get
+    // to argon2, and the slow hash runs after the commit, holding no lock (on SQLite it would
+    // hold up every other write). A success takes the count back.
+    limits.record_failure(tx.as_mut(), &keys, now)?;
+    let user_id = user.as_ref().map(|(id, _)| id.clone()).unwrap_or_default();
+    let stored = passwords::hash_to_check(tx.as_mut(), &user_id)?;
+    tx.commit()?;
+    // Unknown users go through the same argon2 work (a dummy hash).
+    let verified = passwords::verify_phc(stored.as_deref(), password);
+    if user.is_none() || !verified {
+        return form_page(
+            state,
+            headers,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            Some(("invalid_credentials", INVALID_CREDENTIALS)),
+        );
+    }
+    let mut tx = state.store().begin()?;
+    // Read again: the user may have been disabled or deleted while the hash ran.
+    let Some(doc) = tx.get(ResourceKind::User, &user_id)? else {
         return form_page(
             state,
             headers,
@@ -392,7 +408,7 @@ fn login_post(
             "Your account is disabled. Ask your administrator.",
         ));
     }
-    limits.reset(tx.as_mut(), &keys)?;
+    limits.forgive(tx.as_mut(), &keys, now)?;
     let cookies = start_session(state, tx.as_mut(), headers, &user_id, "password", now)?;
     tx.commit()?;
     Ok(see_other(&next, &cookies))

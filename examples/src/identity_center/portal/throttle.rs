@@ -179,6 +179,31 @@ impl ThrottleLimits {
         Ok(())
     }
 
+    /// Takes back the failure [`record_failure`](Self::record_failure) counted in advance for
+    /// an attempt at `now` that then succeeded: the account's failures are forgotten, and the
+    /// client's list loses that one entry (its earlier failures stay).
+    pub fn forgive(
+        &self,
+        tx: &mut dyn Transaction,
+        keys: &Keys,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.reset(tx, keys)?;
+        if let Some(client) = &keys.client {
+            let mut failures = self.failures(tx, client, now)?;
+            if let Some(at) = failures.iter().rposition(|t| *t == now) {
+                failures.remove(at);
+                tx.record_put(
+                    THROTTLE,
+                    client,
+                    &json!({ "failures": failures }),
+                    Some(now.saturating_add(self.window_seconds)),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets an account's failures after it signed in. The client's counter stays: one
     /// working account must not buy a client more guesses at others.
     pub fn reset(&self, tx: &mut dyn Transaction, keys: &Keys) -> Result<(), StoreError> {
@@ -199,6 +224,42 @@ mod tests {
             user: "user:u1".into(),
             client: client.map(str::to_owned),
         }
+    }
+
+    /// Sign-in counts each attempt as a failure before the (slow) password check and
+    /// forgives it on success: successes never use up the client's allowance, and earlier
+    /// failures stay counted. Counts by hand.
+    #[test]
+    fn a_forgiven_attempt_leaves_only_the_real_failures() {
+        let store = SqliteStore::in_memory().expect("store");
+        let mut tx = store.begin().expect("begin");
+        let limits = ThrottleLimits {
+            max_failures_per_user: 3,
+            max_failures_per_client: 2,
+            window_seconds: 60,
+        };
+        let k = keys(Some("client:192.0.2.1"));
+        limits
+            .record_failure(tx.as_mut(), &k, T0)
+            .expect("a real failure");
+        for i in 1..=5 {
+            limits
+                .record_failure(tx.as_mut(), &k, T0 + i)
+                .expect("in advance");
+            limits.forgive(tx.as_mut(), &k, T0 + i).expect("forgive");
+        }
+        assert_eq!(
+            limits.failures(tx.as_mut(), &k.user, T0 + 6).expect("user"),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            limits
+                .failures(tx.as_mut(), "client:192.0.2.1", T0 + 6)
+                .expect("client"),
+            vec![T0],
+            "five successes used up nothing; the one failure stays"
+        );
+        assert_eq!(limits.check(tx.as_mut(), &k, T0 + 6).expect("check"), None);
     }
 
     #[test]
