@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # fedkit against its peers in one invocation (issue 8): the shared peer harness
-# (../shared/peers/run_all.sh: installs under $PEERS_TMP, then every peer bench) and our
-# figures (benches/figures.rs, benches/memory.rs, same fixtures and method), merged into one
-# table with the ratios of the issue's targets. The table, with the date and the machine,
-# replaces the part of README.md between the perf markers.
+# (../shared/peers/run_all.sh: installs under $PEERS_TMP, then each peer bench) with our
+# figures (benches/figures.rs, benches/memory.rs, same fixtures and method) right after each
+# peer bench they are compared with, merged into one table with the ratios of the issue's
+# targets. The table, with the date and the machine, replaces the part of README.md between the
+# perf markers.
 #
 #   benches/compare.sh                  # from anywhere in the checkout; ~20 min the first time
 #   PEERS_SKIP_SETUP=1 benches/compare.sh   # peers already installed and built
@@ -38,15 +39,34 @@ echo "# building fedkit's figure benches (${features[*]:-default features})" >&2
 "${bench[@]}" --bench figures --bench memory --no-run
 load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
-# The peers. run_all.sh saves its own copy too; a failing peer prints a NOTE and the run goes on.
-"$SHARED/peers/run_all.sh" | tee "$results"
+# Each peer bench of the harness, then at once our figures that it is compared with: the load
+# of a shared host changes within minutes, so each pair is timed as close together as possible
+# (compare_report.py pairs every peer row with our nearest row of the same figure). run_all.sh
+# saves its own copies too; a failing peer prints a NOTE and the run goes on.
 users=$PEERS_TMP/users.json
-[ -s "$users" ] || { echo "the harness made no $users" >&2; exit 1; }
-
-# Ours, right after, on the same users file.
 shown="cargo bench -p fedkit-benches${features[*]:+ ${features[*]}} --bench"
-echo "CMD fedkit-figures: ($shown figures -- \$PEERS_TMP/users.json)" | tee -a "$results"
-"${bench[@]}" --bench figures -- "$users" | tee -a "$results"
+groups=(openssl py-saml py-crypto py-scim rs-saml rs-dsig rs-dsig-awslc rs-scim rs-limits)
+declare -A ours=(
+  [openssl]=rsa2048.sign,rsa2048.verify
+  [py-saml]=saml.sign,saml.verify,saml.verify+parse,saml.c14n,saml.parse+c14n,xml.parse
+  [py-crypto]=key.load,cert.load
+  [py-scim]=scim.parse,scim.eval
+  [rs-saml]=saml.sign,saml.verify,saml.verify+parse,rsa2048.sign,rsa2048.verify,key.load,cert.load
+  [rs-dsig]=saml.sign,saml.verify,saml.parse+c14n
+  [rs-dsig-awslc]=saml.sign,saml.verify
+  [rs-scim]=scim.parse,scim.eval
+  [rs-limits]=xml.parse
+)
+: >"$results"
+setup=${PEERS_SKIP_SETUP:-0}
+for group in "${groups[@]}"; do
+  PEERS_SKIP_SETUP=$setup "$SHARED/peers/run_all.sh" "$group" | tee -a "$results"
+  setup=1
+  echo "CMD fedkit-figures: (FEDKIT_FIG_ONLY=${ours[$group]} $shown figures -- \$PEERS_TMP/users.json)" \
+    | tee -a "$results"
+  FEDKIT_FIG_ONLY=${ours[$group]} "${bench[@]}" --bench figures -- "$users" | tee -a "$results"
+done
+[ -s "$users" ] || { echo "the harness made no $users" >&2; exit 1; }
 echo "CMD fedkit-memory: ($shown memory -- \$PEERS_TMP/users.json)" | tee -a "$results"
 "${bench[@]}" --bench memory -- "$users" | tee -a "$results"
 

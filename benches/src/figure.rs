@@ -11,7 +11,7 @@
 //! compile on a clone without `../shared` beside it.
 //!
 //! For profiling (`valgrind --tool=callgrind`, whose instruction counts repeat where timings do
-//! not): `FEDKIT_FIG_ONLY=<figure>` skips every other figure, and `FEDKIT_FIG_UNITS=<n>` runs the
+//! not): `FEDKIT_FIG_ONLY=<figure>[,<figure>…]` skips every other figure, and `FEDKIT_FIG_UNITS=<n>` runs the
 //! work until `n` units are done, without timing or warm-up, and prints `COUNT` instead of `FIG`.
 
 use std::path::PathBuf;
@@ -79,9 +79,10 @@ pub fn measure(
     emit(figure, who, &rates, unit, &format!("{}s", trial_secs()))
 }
 
-/// Whether `figure` is to be measured (`FEDKIT_FIG_ONLY` unset, or naming it).
+/// Whether `figure` is to be measured (`FEDKIT_FIG_ONLY` unset, or a comma-separated list
+/// naming it).
 pub fn selected(figure: &str) -> bool {
-    std::env::var("FEDKIT_FIG_ONLY").map_or(true, |only| only == figure)
+    std::env::var("FEDKIT_FIG_ONLY").map_or(true, |only| only.split(',').any(|f| f == figure))
 }
 
 /// Prints the `FIG` line for already measured `values` (`trials` says how each was taken, e.g.
