@@ -734,3 +734,42 @@ fn application_assignments_are_added_and_removed() {
         assert_eq!(assignments(), serde_json::json!([]));
     }
 }
+
+#[test]
+fn the_aws_profile_pages_by_cursor() {
+    for server in servers(Profile::Aws) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        for i in 0..21 {
+            let (status, body) = server.admin(
+                "POST",
+                "/admin/users",
+                Some(&admin_server::user_doc(&format!("aws-{i:02}-{}", unique()))),
+            );
+            assert_eq!(status, 201, "{body}");
+        }
+        let mut browser = signed_in(&server);
+        let rows = "<tr><td><a href=\"/admin/console/users/";
+        let page = browser.get(&format!("{}/admin/console/users", server.url));
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.body.matches(rows).count(), 20);
+        let next = page
+            .body
+            .split("<a href=\"")
+            .filter_map(|part| part.split('"').next())
+            .find(|href| href.contains("cursor="))
+            .expect("a next link")
+            .replace("&amp;", "&");
+        let page = browser.get(&format!("{}{next}", server.url));
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.body.matches(rows).count(), 1);
+        assert!(page.body.contains("First page") && !page.body.contains("Next page"));
+        // AWS's filter rules hold here too: `sw` is not among AWS's operators.
+        let page = browser.get(&format!(
+            "{}/admin/console/users?filter={}",
+            server.url,
+            browser::encode("userName sw \"aws\"")
+        ));
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(page.body.contains("id=\"filter-error\""));
+    }
+}

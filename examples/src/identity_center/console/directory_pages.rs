@@ -17,6 +17,7 @@ use fedkit_scim::filter::Filter;
 use serde_json::{Value, json};
 
 use crate::identity_center::admin_directory::{self, DirectoryError, MANAGED_BY};
+use crate::identity_center::config::Profile;
 use crate::identity_center::console::page::{
     alert, caret, console_page, csrf_field, pagination, text_input,
 };
@@ -329,13 +330,18 @@ fn list_page(
             &body,
         ));
     }
-    let mut query = vec![
-        (
+    // The AWS profile pages by cursor only (AWS refuses startIndex); the full one by index.
+    let aws = state.scim.config().profile == Profile::Aws;
+    let cursor = field(&pairs, "cursor").unwrap_or("").to_owned();
+    let mut query = vec![("count".to_owned(), PER_PAGE.to_string())];
+    if aws {
+        query.push(("cursor".to_owned(), cursor.clone()));
+    } else {
+        query.push((
             "startIndex".to_owned(),
             ((page - 1) * PER_PAGE + 1).to_string(),
-        ),
-        ("count".to_owned(), PER_PAGE.to_string()),
-    ];
+        ));
+    }
     if !filter.is_empty() {
         query.push(("filter".to_owned(), filter.clone()));
     }
@@ -358,7 +364,11 @@ fn list_page(
                 "<table><caption>{}s{}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{}",
                 kind.title,
                 if filter.is_empty() { String::new() } else { format!(" matching <code>{}</code>", escape(&filter)) },
-                pagination(&base, &filter, page, PER_PAGE, total)
+                if aws {
+                    cursor_pagination(&base, &filter, &cursor, list["nextCursor"].as_str())
+                } else {
+                    pagination(&base, &filter, page, PER_PAGE, total)
+                }
             ));
         }
         Err(error) => {
@@ -375,6 +385,26 @@ fn list_page(
         &format!("{}s", kind.title),
         &body,
     ))
+}
+
+/// First/Next links for cursor paging (the AWS profile), keeping `filter`.
+fn cursor_pagination(base: &str, filter: &str, cursor: &str, next: Option<&str>) -> String {
+    let mut out = String::from("<nav aria-label=\"Pages\"><p>");
+    if !cursor.is_empty() {
+        out.push_str(&format!(
+            "<a href=\"{base}?filter={}\">First page</a> ",
+            percent_encode(filter)
+        ));
+    }
+    if let Some(next) = next {
+        out.push_str(&format!(
+            "<a href=\"{base}?filter={}&amp;cursor={}\">Next page</a>",
+            percent_encode(filter),
+            percent_encode(next)
+        ));
+    }
+    out.push_str("</p></nav>");
+    out
 }
 
 fn created_by(doc: &Value) -> &'static str {
