@@ -284,7 +284,23 @@ async fn login_form(State(state): State<Arc<AppState>>, request: Request) -> Res
 fn client_key(request_extensions: &axum::http::Extensions) -> Option<String> {
     request_extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| format!("client:{}", addr.ip()))
+        .map(|ConnectInfo(addr)| client_key_of(addr.ip()))
+}
+
+/// The throttle key of a client address: IPv4 addresses whole, IPv6 by their /64, the
+/// smallest prefix a site is given (RFC 6177), so that one client cannot take a fresh
+/// address from its /64 for every guess. IPv4-mapped IPv6 addresses count as IPv4.
+fn client_key_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => format!("client:{v4}"),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("client:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("client:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 fn throttled_page(
@@ -525,4 +541,20 @@ async fn logout(State(state): State<Arc<AppState>>, request: Request) -> Respons
         logout_post(state, &parts.headers, &form)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys by hand: IPv4 whole, IPv6 by /64, mapped IPv4 as IPv4.
+    #[test]
+    fn clients_are_keyed_by_address_or_ipv6_slash_64() {
+        let key = |text: &str| client_key_of(text.parse().expect("ip"));
+        assert_eq!(key("192.0.2.7"), "client:192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "client:2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff:1:2:3"), key("2001:db8:1:2::9"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "client:192.0.2.7");
+    }
 }

@@ -187,6 +187,11 @@ fn check_url(field: &'static str, url: &str) -> Result<(), AdminError> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid("spaces or control characters"));
     }
+    // WHATWG URL parsing reads `\` as `/` in http(s) URLs, so `https://good.example\.evil/`
+    // shows one host and takes the browser to another.
+    if url.contains('\\') {
+        return Err(invalid("backslashes (browsers read them as /)"));
+    }
     let lower = url.to_ascii_lowercase();
     let (secure, rest) = if lower.starts_with("https://") {
         (true, url.get(8..).unwrap_or_default())
@@ -210,6 +215,17 @@ fn check_url(field: &'static str, url: &str) -> Result<(), AdminError> {
     let port = authority.get(host.len()..).unwrap_or_default();
     if host.is_empty() {
         return Err(invalid("no host"));
+    }
+    // A name in ASCII letters, digits, dots and hyphens (an IDN in its punycode form): no
+    // percent-escapes or look-alike characters for a browser to map to some other host.
+    if !host.starts_with('[')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    {
+        return Err(invalid(
+            "the host must be ASCII letters, digits, dots and hyphens",
+        ));
     }
     let port_ok = match port.strip_prefix(':') {
         None => port.is_empty(),
