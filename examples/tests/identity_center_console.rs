@@ -773,3 +773,42 @@ fn the_aws_profile_pages_by_cursor() {
         assert!(page.body.contains("id=\"filter-error\""));
     }
 }
+
+#[test]
+fn the_aws_profile_edits_groups_by_patch() {
+    for server in servers(Profile::Aws) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let base = &server.url;
+        let first = server.scim_user(&format!("first-{}", unique()));
+        let second = server.scim_user(&format!("second-{}", unique()));
+        let mut browser = signed_in(&server);
+        let page = browser.get(&format!("{base}/admin/console/groups/new"));
+        let mut form = post_form(&page, base, "/admin/console/groups");
+        let name = format!("Ops {}", unique());
+        form.set("displayName", &name).set("members", &first);
+        let page = browser.submit(&form);
+        assert!(page.body.contains("Created."), "{}", page.body);
+        let (_, list) = server.admin("GET", "/admin/groups", None);
+        let gid = list["Resources"][0]["id"].as_str().expect("id").to_owned();
+        // AWS has no group PUT (the admin API's PUT is refused here); the console sends a
+        // PATCH (rename, add one, remove one).
+        let (status, body) = server.admin(
+            "PUT",
+            &format!("/admin/groups/{gid}"),
+            Some(&admin_server::group_doc(&name, &[&second])),
+        );
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("aws_unsupported_operation"))
+        );
+        let detail = format!("/admin/console/groups/{gid}");
+        let mut form = post_form(&page, base, &detail);
+        form.set("displayName", &format!("{name} renamed"))
+            .set("members", &second);
+        let page = browser.submit(&form);
+        assert!(page.body.contains("Saved."), "{}", page.body);
+        let (_, group) = server.admin("GET", &format!("/admin/groups/{gid}"), None);
+        assert_eq!(group["displayName"], format!("{name} renamed").as_str());
+        assert_eq!(group["members"], serde_json::json!([{"value": second}]));
+    }
+}

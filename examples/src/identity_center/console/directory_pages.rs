@@ -663,7 +663,17 @@ fn edit_post(
         }
     };
     let doc = kind.document(form, Some(&current));
-    match admin_directory::replace(state, kind.kind, id, doc, Utc::now()) {
+    let outcome = if kind.kind == ResourceKind::Group && state.scim.config().profile == Profile::Aws
+    {
+        // AWS has no group PUT; its PATCH rules apply (members added and removed one by one).
+        match group_patch(&current, &doc) {
+            Some(patch) => admin_directory::patch(state, kind.kind, id, &patch, Utc::now()),
+            None => Ok(current.clone()),
+        }
+    } else {
+        admin_directory::replace(state, kind.kind, id, doc, Utc::now())
+    };
+    match outcome {
         Ok(_) => Ok(see_other(
             &format!("{}/{}?saved=1", kind.base(), percent_encode(id)),
             &[],
@@ -686,6 +696,43 @@ fn edit_post(
             ))
         }
     }
+}
+
+/// The PatchOp that turns group `current` into `wanted` (name replaced, members added and
+/// removed by value filter), or `None` when nothing differs.
+fn group_patch(current: &Value, wanted: &Value) -> Option<Value> {
+    let members = |doc: &Value| -> Vec<String> {
+        doc["members"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|m| m["value"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (before, after) = (members(current), members(wanted));
+    let mut operations = Vec::new();
+    if current["displayName"] != wanted["displayName"] {
+        operations
+            .push(json!({"op": "replace", "path": "displayName", "value": wanted["displayName"]}));
+    }
+    let added: Vec<Value> = after
+        .iter()
+        .filter(|m| !before.contains(m))
+        .map(|m| json!({"value": m}))
+        .collect();
+    if !added.is_empty() {
+        operations.push(json!({"op": "add", "path": "members", "value": added}));
+    }
+    for gone in before.iter().filter(|m| !after.contains(m)) {
+        // The id as a JSON string literal, so quotes in it stay data in the filter.
+        let literal = Value::String(gone.clone()).to_string();
+        operations.push(json!({"op": "remove", "path": format!("members[value eq {literal}]")}));
+    }
+    (!operations.is_empty()).then(|| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
+    })
 }
 
 fn delete_post(
