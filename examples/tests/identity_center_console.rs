@@ -812,3 +812,39 @@ fn the_aws_profile_edits_groups_by_patch() {
         assert_eq!(group["members"], serde_json::json!([{"value": second}]));
     }
 }
+
+#[test]
+fn scim_changes_show_in_the_console_at_once() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let name = format!("idp-{}", unique());
+        let id = server.scim_user(&name);
+        let mut browser = signed_in(&server);
+        let page = browser.get(&format!("{}/admin/console/users/{id}", server.url));
+        assert!(
+            page.body.contains(&format!("<td>{name}</td>")),
+            "{}",
+            page.body
+        );
+        let (status, _) = server.scim_call(
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "displayName", "value": "Renamed by the IdP"}]})),
+        );
+        assert_eq!(status, 200);
+        let page = browser.get(&format!("{}/admin/console/users/{id}", server.url));
+        assert!(
+            page.body.contains("<td>Renamed by the IdP</td>"),
+            "{}",
+            page.body
+        );
+        let (status, _) = server.scim_call("DELETE", &format!("/Users/{id}"), None);
+        assert_eq!(status, 204);
+        let page = browser.get(&format!("{}/admin/console/users/{id}", server.url));
+        assert_eq!(page.status, 404);
+        let page = browser.get(&format!("{}/admin/console/users", server.url));
+        assert!(!page.body.contains(&name));
+    }
+}
