@@ -127,7 +127,25 @@ fn admin_sign_in_is_throttled_per_administrator_name() {
         }
         let page = browser.get(&format!("{}/admin", server.url));
         assert!(page.body.contains("Sign in"));
+        // Another name is not locked; its success forgets its own failures.
+        let fail_as_root = |browser: &mut Browser| {
+            let page = browser.get(&format!("{}/admin", server.url));
+            let mut form = post_form(&page, &server.url, "/admin/console/login");
+            form.set("name", "root").set("password", "not the password");
+            browser.submit(&form).status
+        };
+        for _ in 0..4 {
+            assert_eq!(fail_as_root(&mut browser), 401);
+        }
         drop(signed_in(&server));
+        for attempt in 1..=5 {
+            assert_eq!(
+                fail_as_root(&mut browser),
+                401,
+                "attempt {attempt} after a success"
+            );
+        }
+        assert_eq!(fail_as_root(&mut browser), 429);
     }
 }
 

@@ -33,6 +33,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 
 use crate::identity_center::html::{self, escape};
+use crate::identity_center::passwords;
 use crate::identity_center::portal::throttle::{Keys, Scope, ThrottleLimits};
 use crate::identity_center::portal::{
     MAX_FORM_BYTES, append_cookies, blocking, field, form_too_large, login_csrf, read_form,
@@ -167,9 +168,13 @@ fn sign_in_post(
         }
         return Ok(response);
     }
-    if !admin_account::verify(tx.as_mut(), name, password)? {
-        limits.record_failure(tx.as_mut(), &keys, now)?;
-        tx.commit()?;
+    // Counted as a failure before the password is checked (as the portal does): at most the
+    // limit of parallel guesses reach argon2, which runs after the commit, holding no lock (on
+    // SQLite it would hold up every other write). A success takes the count back.
+    limits.record_failure(tx.as_mut(), &keys, now)?;
+    let stored = admin_account::stored_hash(tx.as_mut(), name)?;
+    tx.commit()?;
+    if !passwords::verify_phc(stored.as_deref(), password) {
         return form_page(
             state,
             headers,
@@ -177,7 +182,17 @@ fn sign_in_post(
             Some(("invalid_credentials", INVALID_CREDENTIALS)),
         );
     }
-    limits.reset(tx.as_mut(), &keys)?;
+    let mut tx = state.store().begin()?;
+    // Read again: `admin init --force` may have replaced the administrator meanwhile.
+    if admin_account::stored_hash(tx.as_mut(), name)? != stored {
+        return form_page(
+            state,
+            headers,
+            StatusCode::UNAUTHORIZED,
+            Some(("invalid_credentials", INVALID_CREDENTIALS)),
+        );
+    }
+    limits.forgive(tx.as_mut(), &keys, now)?;
     let mut cookies = admin_session::start(state, tx.as_mut(), headers, name, now)?;
     tx.commit()?;
     if login_csrf::cookie(headers, login_csrf::cookie_name(state)).is_some() {

@@ -4,11 +4,8 @@
 //! `identity-center admin init`.
 
 use std::io::Read;
-use std::sync::LazyLock;
 
-use argon2::{Argon2, PasswordVerifier};
 use serde_json::{Value, json};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::identity_center::RunError;
 use crate::identity_center::cli::AdminAction;
@@ -62,23 +59,19 @@ pub fn init(store: &dyn Store, name: &str, password: &str, force: bool) -> Resul
     Ok(())
 }
 
-/// A hash checked against when the name is unknown, so that the answer takes as long.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| passwords::hash("identity-center admin dummy password").unwrap_or_default());
+/// The stored hash of administrator `name`, read for [`passwords::verify_phc`] so that the
+/// slow argon2 work can run after the transaction ended.
+pub fn stored_hash(tx: &mut dyn Transaction, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(tx
+        .record_get(ADMIN_PASSWORDS, name, 0)?
+        .and_then(|doc| doc.get("hash").and_then(Value::as_str).map(str::to_owned)))
+}
 
-/// Whether `password` is administrator `name`'s, after the same argon2 work either way.
+/// Whether `password` is administrator `name`'s, after the same argon2 work either way (an
+/// unknown name is checked against a dummy hash).
 pub fn verify(tx: &mut dyn Transaction, name: &str, password: &str) -> Result<bool, StoreError> {
-    let stored = match tx.record_get(ADMIN_PASSWORDS, name, 0)? {
-        Some(doc) => doc.get("hash").and_then(Value::as_str).map(str::to_owned),
-        None => None,
-    };
-    let real = stored.is_some();
-    let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-    let normalised: String = password.nfkc().collect();
-    let matches = Argon2::default()
-        .verify_password(normalised.as_bytes(), phc.as_str())
-        .is_ok();
-    Ok(real && matches)
+    let stored = stored_hash(tx, name)?;
+    Ok(passwords::verify_phc(stored.as_deref(), password))
 }
 
 /// The first line of `input` without its line end.
