@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
+use crate::html_form::decode_component as decode;
 use crate::identity_center::api_error::ApiError;
 use crate::identity_center::scim_api::{ScimRequest, ScimResponse};
 use crate::identity_center::web::AppState;
@@ -22,42 +23,6 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-}
-
-/// The value of one ASCII hex digit; `u8::from_str_radix` would also take a sign (`%+4`).
-fn hex_value(digit: u8) -> Option<u8> {
-    char::from(digit)
-        .to_digit(16)
-        .and_then(|v| u8::try_from(v).ok())
-}
-
-/// application/x-www-form-urlencoded decoding: `+` is a space, `%` HEXDIG HEXDIG (RFC 3986
-/// §2.1) an octet; any other `%` is kept as it is.
-pub(crate) fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escaped = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&high), Some(&low)) => hex_value(high).zip(hex_value(low)),
-            _ => None,
-        };
-        match (b, escaped) {
-            (_, Some((high, low))) => {
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            (b'+', None) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, None) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The pairs of a query string or an `application/x-www-form-urlencoded` body, decoded.
@@ -150,36 +115,5 @@ mod tests {
         );
         assert_eq!(pairs[1], ("count".into(), "2".into()));
         assert_eq!(pairs[2], ("bad".into(), "%zz".into()));
-    }
-
-    /// `%` HEXDIG HEXDIG is an octet (RFC 3986 §2.1); anything else after `%` stays literal,
-    /// as this decoder always kept malformed escapes. Expected values by hand.
-    const DECODE_CASES: &[(&str, &str, &str)] = &[
-        (
-            "%+41",
-            "% 41",
-            "a sign is not a hex digit (from_str_radix took %+4 as 0x04): % stays, + is a space",
-        ),
-        ("%-1", "%-1", "a minus sign is not a hex digit"),
-        ("%4", "%4", "one hex digit at the end"),
-        ("%G1", "%G1", "G is not a hex digit"),
-        ("%41", "A", "upper-case escape"),
-        (
-            "%e9%c3%a9",
-            "\u{FFFD}é",
-            "lower-case hex; a lone 0xE9 is not UTF-8",
-        ),
-        ("%C3%A9", "é", "two escapes forming one UTF-8 character"),
-        ("a%", "a%", "a lone % at the end"),
-        ("a+b", "a b", "+ is a space in a form value"),
-        ("%2B", "+", "an escaped + stays a +"),
-        ("%%41", "%A", "a % before a valid escape is literal"),
-    ];
-
-    #[test]
-    fn decode_accepts_exactly_two_hex_digits() {
-        for (input, expected, reason) in DECODE_CASES {
-            assert_eq!(decode(input), *expected, "{input}: {reason}");
-        }
     }
 }

@@ -2,41 +2,7 @@
 
 use axum::http::{HeaderMap, header};
 
-/// The value of one ASCII hex digit (`u8::from_str_radix` would also take a sign).
-fn hex_value(digit: u8) -> Option<u8> {
-    char::from(digit)
-        .to_digit(16)
-        .and_then(|v| u8::try_from(v).ok())
-}
-
-/// Form decoding: `+` is a space, `%` HEXDIG HEXDIG an octet (RFC 3986 §2.1); any other `%`
-/// stays literal. Invalid UTF-8 becomes U+FFFD.
-pub fn decode_component(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escaped = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&high), Some(&low)) => hex_value(high).zip(hex_value(low)),
-            _ => None,
-        };
-        match (b, escaped) {
-            (_, Some((high, low))) => {
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            (b'+', None) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, None) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::html_form::decode_component;
 
 /// A decoded form or query: name-value pairs in order.
 #[derive(Debug, Default)]

@@ -6,21 +6,7 @@ use std::fmt::Write as _;
 use crate::saml_sp::sessions::Session;
 use crate::saml_sp::sp_error::SpError;
 
-/// Escapes text for an HTML text node or a double- or single-quoted attribute value.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html_form::escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;\
 padding:0 1rem;line-height:1.5}table{border-collapse:collapse;margin:1rem 0;width:100%}\
