@@ -2,7 +2,7 @@
 //! server-rendered HTML, no script, readable without CSS, with a `lang`, a `<main>` landmark
 //! and text and link colours above WCAG AA contrast.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub use crate::html_form::escape;
@@ -37,7 +37,16 @@ pub fn page(title: &str, body: &str) -> Response {
 /// no Referer sent from it (a sign-in page's URL carries the `next` resume path).
 pub fn page_with_status(status: StatusCode, title: &str, body: &str) -> Response {
     let mut response = (status, document(title, body)).into_response();
-    let headers = response.headers_mut();
+    secure_html_headers(response.headers_mut(), PAGE_CSP);
+    response
+}
+
+/// The content security policy of every page: no script at all.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action *; frame-ancestors 'none'";
+
+/// The headers of every HTML answer: `text/html`, not cached (pages carry CSRF tokens and
+/// SAML messages), not framable, not sniffed, no Referer leaving the site, and `csp`.
+pub fn secure_html_headers(headers: &mut HeaderMap, csp: &'static str) {
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -54,11 +63,8 @@ pub fn page_with_status(status: StatusCode, title: &str, body: &str) -> Response
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action *; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static(csp),
     );
-    response
 }
 
 /// An error page: the message and its stable code.

@@ -34,6 +34,7 @@ use chrono::{DateTime, Utc};
 use fedkit_certs::{Certificate, TrustSet};
 
 use crate::identity_center::apps::{self, Application};
+use crate::identity_center::html;
 use crate::identity_center::store::Transaction;
 use crate::identity_center::web::AppState;
 
@@ -259,25 +260,10 @@ async fn slo_post(
 fn auto_post(html: String, set_cookie: Option<String>) -> Response {
     let mut response = (StatusCode::OK, html).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",
-        ),
+    // The one page with a script: the POST binding's `onload` submit.
+    html::secure_html_headers(
+        headers,
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",
     );
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.append(header::SET_COOKIE, cookie);
