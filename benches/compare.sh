@@ -12,6 +12,8 @@
 # Environment (besides the harness's own: PEERS_TRIALS, PEERS_TRIAL_SECS, PEERS_TMP, ...):
 #   FEDKIT_SHARED=../shared    the folder holding peers/ (default: beside the checkout)
 #   COMPARE_README=0           print the section, leave README.md alone
+#   COMPARE_RESULTS=FILE       measure nothing: rebuild the section from a saved
+#                              $PEERS_TMP/results/compare-*.txt (and its .machine file)
 #   COMPARE_FEATURES=...       cargo features for our benches (default: aws-lc when benches/Cargo.toml
 #                              has that feature, so both backends are measured)
 set -euo pipefail
@@ -26,6 +28,10 @@ results=$PEERS_TMP/results/compare-$stamp.txt
 machine=$PEERS_TMP/results/compare-$stamp.machine
 section=$PEERS_TMP/results/compare-$stamp.md
 cd "$ROOT"
+if [ -n "${COMPARE_RESULTS:-}" ]; then
+  results=$COMPARE_RESULTS machine=${COMPARE_RESULTS%.txt}.machine section=${COMPARE_RESULTS%.txt}.md
+  [ -s "$results" ] && [ -s "$machine" ] || { echo "no $results or $machine" >&2; exit 1; }
+else # measure
 
 if [ -z "${COMPARE_FEATURES+x}" ]; then
   COMPARE_FEATURES=
@@ -80,6 +86,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -
   echo "Peers and fedkit ran in this one invocation (the host drifts up to 2x between runs, so only"
   echo "ratios within a run count). Raw output: \`\$PEERS_TMP/results/compare-$stamp.txt\`."
 } >"$machine"
+fi
 python3 benches/compare_report.py "$results" "$SHARED/peers/report.py" "$machine" >"$section"
 cat "$section"
 
