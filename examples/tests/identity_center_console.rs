@@ -866,3 +866,217 @@ fn scim_changes_show_in_the_console_at_once() {
         assert!(!page.body.contains(&name));
     }
 }
+
+fn store_apps(server: &Server) -> Vec<fedkit_examples::identity_center::apps::Application> {
+    let mut tx = server.state.store().begin().expect("tx");
+    fedkit_examples::identity_center::apps::list(tx.as_mut(), chrono::Utc::now().timestamp())
+        .expect("list")
+}
+
+/// The console's form registers through the admin API's validation: each refusal beside its
+/// field, the store unchanged; fields or pasted metadata register with a first certificate.
+#[test]
+fn applications_are_registered_through_the_console_form() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let base = &server.url;
+        let s = unique();
+        let taken = format!("https://taken-{s}.example.test/saml");
+        let (status, body) = server.admin(
+            "POST",
+            "/admin/applications",
+            Some(&serde_json::json!({"name": "Taken", "entityId": taken,
+                "acsUrl": format!("https://taken-{s}.example.test/acs")})),
+        );
+        assert_eq!(status, 201, "{body}");
+        let before = store_apps(&server).len();
+        let mut browser = signed_in(&server);
+        let page = browser.get(&format!("{base}/admin/console/applications"));
+        let mut form = post_form(&page, base, "/admin/console/applications");
+        let entity_id = format!("https://sp-{s}.example.test/saml");
+        // (name, entity ID, ACS URL, metadata, the field refused, its code); the codes are
+        // the admin API's (README table), plain http only for loopback hosts.
+        let refusals = [
+            (
+                "",
+                entity_id.as_str(),
+                "https://sp.example.test/acs",
+                "",
+                "name",
+                "missing_field",
+            ),
+            (
+                "App",
+                "no-colon",
+                "https://sp.example.test/acs",
+                "",
+                "entity_id",
+                "invalid_entity_id",
+            ),
+            (
+                "App",
+                taken.as_str(),
+                "https://sp.example.test/acs",
+                "",
+                "entity_id",
+                "entity_id_taken",
+            ),
+            (
+                "App",
+                entity_id.as_str(),
+                "http://sp.example.test/acs",
+                "",
+                "acs_url",
+                "insecure_url",
+            ),
+            (
+                "App",
+                entity_id.as_str(),
+                "",
+                "",
+                "acs_url",
+                "missing_field",
+            ),
+            (
+                "",
+                "",
+                "",
+                "<EntityDescriptor",
+                "metadata",
+                "invalid_metadata",
+            ),
+        ];
+        for (name, entity, acs, metadata, field, code) in refusals {
+            form.set("name", name)
+                .set("entity_id", entity)
+                .set("acs_url", acs)
+                .set("metadata", metadata);
+            let refused = browser.submit(&form);
+            assert!(
+                refused.status == 400 || refused.status == 409,
+                "{field} {code}: {}",
+                refused.status
+            );
+            assert!(
+                refused.body.contains(&format!("id=\"{field}-error\"")),
+                "{field} {code}: {}",
+                refused.body
+            );
+            assert!(refused.body.contains(code), "{field} {code}");
+            assert_eq!(store_apps(&server).len(), before, "{code} saved nothing");
+        }
+
+        form.set("name", &format!("Form app {s}"))
+            .set("entity_id", &entity_id)
+            .set("acs_url", &format!("https://sp-{s}.example.test/acs"))
+            .set("metadata", "");
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 200, "{}", page.body);
+        let app = store_apps(&server)
+            .into_iter()
+            .find(|a| a.entity_id == entity_id)
+            .expect("registered");
+        assert!(
+            page.url
+                .ends_with(&format!("/admin/console/applications/{}", app.id))
+        );
+        assert!(page.body.contains(&format!("Form app {s}")));
+        assert_eq!(app.acs_url, format!("https://sp-{s}.example.test/acs"));
+        assert_eq!(store_certificates(&server, &app.id).len(), 1);
+        assert!(store_certificates(&server, &app.id)[0].0, "active");
+
+        // Pasted metadata (SAML metadata §2.4.4: an SPSSODescriptor with a POST ACS).
+        let from_metadata = format!("https://md-{s}.example.test/saml");
+        let metadata = format!(
+            "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{from_metadata}\">\
+<md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
+<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"https://md-{s}.example.test/acs\" index=\"0\"/>\
+</md:SPSSODescriptor></md:EntityDescriptor>"
+        );
+        let page = browser.get(&format!("{base}/admin/console/applications"));
+        let mut form = post_form(&page, base, "/admin/console/applications");
+        form.set("metadata", &metadata);
+        let page = browser.submit(&form);
+        assert_eq!(page.status, 200, "{}", page.body);
+        let app = store_apps(&server)
+            .into_iter()
+            .find(|a| a.entity_id == from_metadata)
+            .expect("registered from metadata");
+        assert_eq!(
+            app.name, from_metadata,
+            "the name defaults to the entity ID"
+        );
+        assert_eq!(app.acs_url, format!("https://md-{s}.example.test/acs"));
+        assert_eq!(store_apps(&server).len(), before + 2);
+    }
+}
+
+/// An administrator's console session is no portal sign-in: with `source = admin` the portal
+/// and the SAML IdP treat it as no session, even for a directory user's id in the portal's own
+/// cookie; the same user's password session (the control) reaches both.
+#[test]
+fn admin_sessions_are_no_portal_sign_in() {
+    use fedkit_examples::identity_center::session;
+    for server in servers(Profile::Full) {
+        let s = unique();
+        let user = server.scim_user(&format!("portal-{s}"));
+        let (status, app) = server.admin(
+            "POST",
+            "/admin/applications",
+            Some(&serde_json::json!({"name": format!("Portal app {s}"),
+                "entityId": format!("https://portal-{s}.example.test/saml"),
+                "acsUrl": format!("https://portal-{s}.example.test/acs"),
+                "assignments": [{"type": "user", "id": user}]})),
+        );
+        assert_eq!(status, 201, "{app}");
+        let app_id = app["id"].as_str().expect("id").to_owned();
+        let client = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        for (source, signed_in) in [(session::ADMIN_SOURCE, false), ("password", true)] {
+            let (session, set_cookie) = {
+                let mut tx = server.state.store().begin().expect("tx");
+                let created = session::create(
+                    &server.state,
+                    tx.as_mut(),
+                    &user,
+                    source,
+                    chrono::Utc::now().timestamp(),
+                )
+                .expect("session");
+                tx.commit().expect("commit");
+                created
+            };
+            let cookie = set_cookie.split(';').next().expect("cookie").to_owned();
+            let portal = client
+                .get(format!("{}/", server.url))
+                .header("cookie", &cookie)
+                .send()
+                .expect("portal");
+            let text = portal.text().expect("body");
+            assert_eq!(
+                text.contains(&format!("Portal app {s}")),
+                signed_in,
+                "{source}: {text}"
+            );
+            let initiate = client
+                .post(format!("{}/saml/{app_id}/initiate", server.url))
+                .header("cookie", &cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", &server.url)
+                .body(format!("csrf={}", session.csrf))
+                .send()
+                .expect("initiate");
+            let status = initiate.status().as_u16();
+            let text = initiate.text().expect("body");
+            if signed_in {
+                assert_eq!(status, 200, "{text}");
+                assert!(text.contains("SAMLResponse"), "{text}");
+            } else {
+                assert_eq!(status, 401, "{text}");
+                assert!(text.contains("not_signed_in"), "{text}");
+            }
+        }
+    }
+}

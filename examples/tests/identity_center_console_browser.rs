@@ -101,6 +101,19 @@ async fn body_text(client: &Client) -> String {
         .expect("text")
 }
 
+/// The page source once it contains `needle` (a page that is still loading has no stable
+/// elements to read), within 15 seconds.
+async fn source_with(client: &Client, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let source = client.source().await.unwrap_or_default();
+        if source.contains(needle) || Instant::now() > deadline {
+            return source;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn users_named(server: &Server, user_name: &str) -> Vec<Value> {
     let (_, body) = server.admin(
         "GET",
@@ -217,43 +230,104 @@ fn chromium_walks_the_admin_console() {
         screenshot(&client, "console-05-filter-error.png").await;
     });
 
-    // An application whose certificate expires within 90 days, rotated through the colours.
+    // An application registered through the console's form, its certificate valid for one
+    // month (90 days or less left: AWS's yellow), then rotated through the colours.
     let s = unique();
-    let (status, app) = server.admin(
-        "POST",
-        "/admin/applications",
-        Some(&json!({"name": format!("Payroll {s}"),
-            "entityId": format!("https://payroll-{s}.example.test/saml"),
-            "acsUrl": format!("https://payroll-{s}.example.test/acs"),
-            "certificateValidityMonths": 1,
-            "attributes": [{"name": "email", "value": "${user:email}"}],
-            "assignments": [{"type": "group", "id": groups["Resources"][0]["id"]}]})),
-    );
-    assert_eq!(status, 201, "{app}");
-    let app_id = app["id"].as_str().expect("id").to_owned();
-    let old = certificates(&server, &app_id)[0]["id"]
-        .as_str()
-        .expect("cid")
-        .to_owned();
+    let entity_id = format!("https://payroll-{s}.example.test/saml");
     runtime.block_on(async {
         client
             .goto(&format!("{base}/admin/console/applications"))
             .await
             .expect("goto");
-        click(
+        type_into(&client, "name", &format!("Payroll {s}")).await;
+        type_into(&client, "entity_id", &entity_id).await;
+        // Plain http to a network host is refused beside the field, and nothing is saved.
+        type_into(
             &client,
-            &format!("a[href=\"/admin/console/applications/{app_id}\"]"),
+            "acs_url",
+            &format!("http://payroll-{s}.example.test/acs"),
         )
         .await;
-        wait_for_url(&client, &app_id).await;
-        let text = body_text(&client).await;
+        type_into(&client, "months", "1").await;
+        click(
+            &client,
+            "form[action=\"/admin/console/applications\"] button",
+        )
+        .await;
+        let error = client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Id("acs_url-error"))
+            .await
+            .expect("the ACS URL refused")
+            .text()
+            .await
+            .expect("text");
+        assert!(error.contains("insecure_url"), "{error}");
+    });
+    let (_, apps) = server.admin("GET", "/admin/applications", None);
+    assert!(
+        !apps.to_string().contains(&entity_id),
+        "refused, saved nothing: {apps}"
+    );
+    let app_id = runtime.block_on(async {
+        type_into(
+            &client,
+            "acs_url",
+            &format!("https://payroll-{s}.example.test/acs"),
+        )
+        .await;
+        screenshot(&client, "console-06-register-application.png").await;
+        click(
+            &client,
+            "form[action=\"/admin/console/applications\"] button",
+        )
+        .await;
+        let url = wait_for_url(&client, "/admin/console/applications/app-").await;
+        let text = source_with(&client, "<h2>Assignments</h2>").await;
         assert!(
-            text.contains("${user:email}") && text.contains(&group),
+            text.contains(&format!("Payroll {s}")) && text.contains(&entity_id),
+            "{text}"
+        );
+        screenshot(&client, "console-07-application-registered.png").await;
+        url.rsplit('/').next().expect("id").to_owned()
+    });
+    let (status, app) = server.admin("GET", &format!("/admin/applications/{app_id}"), None);
+    assert_eq!(status, 200, "{app}");
+    assert_eq!(app["entityId"], json!(entity_id));
+    assert_eq!(
+        app["acsUrl"],
+        json!(format!("https://payroll-{s}.example.test/acs"))
+    );
+    let old = certificates(&server, &app_id)[0]["id"]
+        .as_str()
+        .expect("cid")
+        .to_owned();
+    runtime.block_on(async {
+        // The group is assigned on the application's page.
+        client
+            .find(Locator::Id("principal"))
+            .await
+            .expect("principal")
+            .send_keys(groups["Resources"][0]["id"].as_str().expect("group id"))
+            .await
+            .expect("type");
+        client
+            .execute(
+                "document.getElementById('principal-type').value = 'group'",
+                vec![],
+            )
+            .await
+            .expect("choose group");
+        click(&client, "form[action$=\"/assignments\"] button").await;
+        let text = source_with(&client, &format!("<td>{group}</td>")).await;
+        assert!(
+            text.contains("${user:email}") && text.contains(&format!("<td>{group}</td>")),
             "{text}"
         );
         assert!(exists(&client, &format!("#cert-{old} td.expiry-yellow")).await);
         show_certificates(&client).await;
-        screenshot(&client, "console-06-certificate-yellow.png").await;
+        screenshot(&client, "console-08-certificate-yellow.png").await;
         click(&client, "form[action$=\"/certificates\"] button").await;
         click(&client, "form[action$=\"/certificates\"] button").await; // "Yes, continue"
         wait_for_url(&client, &format!("/admin/console/applications/{app_id}")).await;
@@ -264,7 +338,7 @@ fn chromium_walks_the_admin_console() {
             .await
             .expect("a green certificate");
         show_certificates(&client).await;
-        screenshot(&client, "console-07-rotated.png").await;
+        screenshot(&client, "console-09-rotated.png").await;
     });
     let certs = certificates(&server, &app_id);
     assert_eq!(certs.len(), 2);
@@ -298,7 +372,7 @@ fn chromium_walks_the_admin_console() {
             .await
             .expect("the old one is deletable now");
         show_certificates(&client).await;
-        screenshot(&client, "console-08-activated.png").await;
+        screenshot(&client, "console-10-activated.png").await;
     });
     let certs = certificates(&server, &app_id);
     assert_eq!(
@@ -327,7 +401,7 @@ fn chromium_walks_the_admin_console() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         show_certificates(&client).await;
-        screenshot(&client, "console-09-old-deleted.png").await;
+        screenshot(&client, "console-11-old-deleted.png").await;
     });
     let certs = certificates(&server, &app_id);
     assert_eq!(certs.len(), 1);
@@ -350,7 +424,7 @@ fn chromium_walks_the_admin_console() {
             .await
             .expect("value")
             .expect("a value");
-        screenshot(&client, "console-10-token-created.png").await;
+        screenshot(&client, "console-12-token-created.png").await;
         secret
     });
     let (status, _) = server.send(Some(&secret), "GET", "/scim/v2/Users", "", None);
@@ -376,7 +450,7 @@ fn chromium_walks_the_admin_console() {
             assert!(Instant::now() < deadline, "the token is still listed");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        screenshot(&client, "console-11-token-revoked.png").await;
+        screenshot(&client, "console-13-token-revoked.png").await;
         client.close().await.expect("close");
     });
     let (status, _) = server.send(Some(&secret), "GET", "/scim/v2/Users", "", None);

@@ -4,9 +4,9 @@
 //! (`identity-center token new --kind admin`). One store transaction per request, so a
 //! refused request changes nothing.
 
-mod certificates;
+pub(crate) mod certificates;
 mod error;
-mod registration;
+pub(crate) mod registration;
 
 use std::sync::Arc;
 

@@ -17,6 +17,7 @@
 pub mod admin_account;
 mod admin_session;
 mod application_pages;
+mod application_registration;
 mod directory_pages;
 mod page;
 mod token_pages;

@@ -143,7 +143,7 @@ pub(crate) fn next_or_root(next: Option<&str>) -> String {
 fn home_page(state: &AppState, headers: &HeaderMap) -> Result<Response, StoreError> {
     let now = Utc::now().timestamp();
     let mut tx = state.store().begin()?;
-    let Some(session) = session::current(state, tx.as_mut(), headers, now)? else {
+    let Some(session) = session::current_sign_in(state, tx.as_mut(), headers, now)? else {
         let external = state.config.external_idp.is_some();
         let how = if external {
             "You sign in with your organisation's identity provider."
@@ -258,7 +258,8 @@ fn login_get(
         None => None,
     };
     let mut tx = state.store().begin()?;
-    if !reauth && session::current(state, tx.as_mut(), headers, now.timestamp())?.is_some() {
+    if !reauth && session::current_sign_in(state, tx.as_mut(), headers, now.timestamp())?.is_some()
+    {
         return Ok(see_other(&next, &[]));
     }
     if let Some(idp) = &state.config.external_idp {
@@ -470,7 +471,8 @@ fn logout_post(
 ) -> Result<Response, StoreError> {
     let now = Utc::now();
     let mut tx = state.store().begin()?;
-    let Some(session) = session::current(state, tx.as_mut(), headers, now.timestamp())? else {
+    let Some(session) = session::current_sign_in(state, tx.as_mut(), headers, now.timestamp())?
+    else {
         let mut response = html::page(
             "Signed out",
             "<p>You are signed out.</p><p><a href=\"/login\">Sign in again</a></p>",

@@ -23,6 +23,9 @@ pub const SESSIONS: &str = "session";
 /// How long a session lasts: AWS IAM Identity Center's default session duration, 8 hours.
 pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
 
+/// The `source` of an administrator's console session: never a portal sign-in.
+pub const ADMIN_SOURCE: &str = "admin";
+
 /// A signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
@@ -137,6 +140,18 @@ fn cookie_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Ite
             let (k, v) = pair.trim().split_once('=')?;
             (k == name).then_some(v)
         })
+}
+
+/// The portal sign-in a request's cookie names: [`current`] without console sessions. An
+/// administrator's session names no directory user and grants nothing in the portal or at an
+/// application, even when its cookie value is moved into the portal's cookie.
+pub fn current_sign_in(
+    state: &AppState,
+    tx: &mut dyn Transaction,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<Option<Session>, StoreError> {
+    Ok(current(state, tx, headers, now)?.filter(|s| s.source != ADMIN_SOURCE))
 }
 
 /// The session a request's cookie names, if it is authentic, known and not expired.

@@ -30,14 +30,14 @@ pub const DEFAULT_VALIDITY_MONTHS: u32 = 60;
 
 /// Validity and key size of a new certificate.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct CertificateOptions {
+pub(crate) struct CertificateOptions {
     months: u32,
     key_size: RsaKeySize,
 }
 
 impl CertificateOptions {
     /// The options asked for, defaults filled in: 60 months, RSA 2048 (as AWS generates).
-    pub(super) fn check(months: Option<u32>, key_size: Option<u32>) -> Result<Self, AdminError> {
+    pub(crate) fn check(months: Option<u32>, key_size: Option<u32>) -> Result<Self, AdminError> {
         let months = months.unwrap_or(DEFAULT_VALIDITY_MONTHS);
         if !(1..=MAX_VALIDITY_MONTHS).contains(&months) {
             return Err(AdminError::InvalidCertificateValidity(MAX_VALIDITY_MONTHS));
@@ -52,7 +52,7 @@ impl CertificateOptions {
 }
 
 /// A new key and self-signed certificate for application `app_id` (slow: run it blocking).
-pub(super) fn generate(
+pub(crate) fn generate(
     app_id: &str,
     options: CertificateOptions,
     now: DateTime<Utc>,

@@ -60,7 +60,7 @@ const ATTRIBUTE_NAME_FORMATS: &[&str] = &[
 /// The body of `POST /admin/applications` and `PUT /admin/applications/{id}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ApplicationInput {
+pub(crate) struct ApplicationInput {
     name: Option<String>,
     entity_id: Option<String>,
     acs_url: Option<String>,
@@ -90,6 +90,29 @@ struct ApplicationInput {
     _idp_sso_url: Option<serde::de::IgnoredAny>,
     #[serde(rename = "idpSloUrl")]
     _idp_slo_url: Option<serde::de::IgnoredAny>,
+}
+
+impl ApplicationInput {
+    /// The console's registration form: a name, entity ID and ACS URL, or SP metadata pasted
+    /// (whose values fill in the fields left empty), and the first certificate's validity in
+    /// months. Empty fields count as absent.
+    pub(crate) fn from_form(
+        name: &str,
+        entity_id: &str,
+        acs_url: &str,
+        metadata_xml: &str,
+        months: Option<u32>,
+    ) -> Self {
+        let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+        ApplicationInput {
+            name: given(name),
+            entity_id: given(entity_id),
+            acs_url: given(acs_url),
+            metadata_xml: given(metadata_xml),
+            certificate_validity_months: months,
+            ..ApplicationInput::default()
+        }
+    }
 }
 
 /// The NameID part: either half may be left to its default.
@@ -465,8 +488,43 @@ fn save(
     Ok(())
 }
 
-/// `POST /admin/applications`: validate, generate the first certificate outside the
-/// transaction (RSA key generation takes up to seconds), then validate again and save in one.
+/// Registers a new application: the one path for the admin API and the console. Validates,
+/// generates the first certificate outside any transaction (RSA key generation takes up to
+/// seconds), then validates again and saves the application, its entity-ID claim and its
+/// certificate in one transaction. `authorize` runs in both transactions, so a caller whose
+/// right ends during key generation saves nothing. Slow and synchronous: run it blocking.
+pub(crate) fn register(
+    state: &AppState,
+    input: ApplicationInput,
+    query_name: Option<String>,
+    authorize: &dyn Fn(&mut dyn Transaction) -> Result<(), AdminError>,
+    now: DateTime<Utc>,
+) -> Result<Application, AdminError> {
+    let created = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let id = new_id()?;
+    let options = {
+        let mut tx = state.store().begin()?;
+        authorize(&mut *tx)?;
+        let options = CertificateOptions::check(
+            input.certificate_validity_months,
+            input.certificate_key_size,
+        )?;
+        // A dry run: refusals come before the slow key generation.
+        validate(&mut *tx, input.clone(), query_name.clone(), &id, &created)?;
+        options
+    };
+    let credential = certificates::generate(&id, options, now)?;
+    // Validated again: the store may have changed during key generation.
+    let mut tx = state.store().begin()?;
+    authorize(&mut *tx)?;
+    let app = validate(&mut *tx, input, query_name, &id, &created)?;
+    save(&mut *tx, &app, None)?;
+    apps::save_certificates(&mut *tx, &app.id, &CertificateSet::new(credential))?;
+    tx.commit()?;
+    Ok(app)
+}
+
+/// `POST /admin/applications`: [`register`] with the admin token checked in each transaction.
 pub(super) async fn create(
     state: Arc<AppState>,
     query_name: Option<String>,
@@ -474,37 +532,18 @@ pub(super) async fn create(
     body: Body,
 ) -> Result<Response, AdminError> {
     let payload = read_payload(&state, &headers, body).await;
-    let now = Utc::now();
-    let created = now.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let id = new_id()?;
-    let worker = Arc::clone(&state);
-    let headers_again = headers.clone();
-    let (input, options) = blocking(move || {
-        let mut tx = worker.store().begin()?;
-        authorize(&mut *tx, &headers)?;
-        let input = parse_input(payload?)?;
-        let options = CertificateOptions::check(
-            input.certificate_validity_months,
-            input.certificate_key_size,
-        )?;
-        // A dry run: refusals come before the slow key generation.
-        validate(&mut *tx, input.clone(), query_name.clone(), &id, &created)?;
-        Ok(((input, query_name, id, created), options))
-    })
-    .await?;
-    let (input, query_name, id, created) = input;
-    let app_id = id.clone();
-    let credential = blocking(move || certificates::generate(&app_id, options, now)).await?;
-    let worker = Arc::clone(&state);
     blocking(move || {
-        // Validated again: the store may have changed during key generation.
-        let mut tx = worker.store().begin()?;
-        authorize(&mut *tx, &headers_again)?;
-        let app = validate(&mut *tx, input, query_name, &id, &created)?;
-        save(&mut *tx, &app, None)?;
-        apps::save_certificates(&mut *tx, &app.id, &CertificateSet::new(credential))?;
-        tx.commit()?;
-        Ok(reply(StatusCode::CREATED, application_json(&app, &worker)))
+        // The token first, as every admin request: a bad body says nothing to a stranger.
+        authorize(&mut *state.store().begin()?, &headers)?;
+        let input = parse_input(payload?)?;
+        let app = register(
+            &state,
+            input,
+            query_name,
+            &|tx| authorize(tx, &headers),
+            Utc::now(),
+        )?;
+        Ok(reply(StatusCode::CREATED, application_json(&app, &state)))
     })
     .await
 }

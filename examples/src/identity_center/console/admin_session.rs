@@ -11,7 +11,7 @@ use crate::identity_center::store::{StoreError, Transaction};
 use crate::identity_center::web::AppState;
 
 /// The session source of administrators.
-pub const SOURCE: &str = "admin";
+pub const SOURCE: &str = session::ADMIN_SOURCE;
 
 /// Prefix of an admin session's `user_id`: never a SCIM id (those are UUIDs the server makes).
 const USER_PREFIX: &str = "admin:";

@@ -3,7 +3,8 @@
 //! expiry colours (red expired, yellow 90 days or less left, green), with AWS's rotate /
 //! activate / delete actions, each after a confirmation step. The rules are fedkit-certs'
 //! [`CertificateSet`] (at most two, one active, new ones inactive, only an inactive one
-//! deleted), the same the admin API applies; registration stays with the admin API.
+//! deleted), the same the admin API applies; registration is the admin API's own path
+//! (console/application_registration.rs), as is certificate generation.
 
 use std::sync::Arc;
 
@@ -15,9 +16,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, Utc};
 use fedkit_certs::{
-    CertificateSet, DEFAULT_WARN_DAYS, DigestAlgorithm, DistinguishedName, Fingerprint, PrivateKey,
-    RsaKeySize, SelfSignedLeaf, SigningCredential, ValidityStatus,
+    CertificateSet, DEFAULT_WARN_DAYS, DigestAlgorithm, Fingerprint, ValidityStatus,
 };
+
+use crate::identity_center::admin_api::certificates::{
+    self, CertificateOptions, DEFAULT_VALIDITY_MONTHS, MAX_VALIDITY_MONTHS,
+};
+use crate::identity_center::console::application_registration;
 
 use crate::identity_center::apps::{self, Application, PrincipalKind};
 use crate::identity_center::console::page::{alert, console_page, csrf_field};
@@ -30,15 +35,13 @@ use crate::identity_center::session::Session;
 use crate::identity_center::store::{ResourceKind, StoreError, Transaction};
 use crate::identity_center::web::AppState;
 
-/// Validity of a rotated-in certificate when none is chosen: AWS's five years.
-pub const DEFAULT_VALIDITY_MONTHS: u32 = 60;
-/// Longest validity offered (10 years), as the admin API.
-pub const MAX_VALIDITY_MONTHS: u32 = 120;
-
 /// The routes of the application pages.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/admin/console/applications", get(list))
+        .route(
+            "/admin/console/applications",
+            get(list).post(application_registration::register),
+        )
         .route("/admin/console/applications/{id}", get(show))
         .route(
             "/admin/console/applications/{id}/certificates",
@@ -98,29 +101,39 @@ async fn list(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respons
             Ok(session) => session,
             Err(redirect) => return Ok(redirect),
         };
-        let now = Utc::now();
-        let mut tx = state.store().begin()?;
-        let apps = apps::list(tx.as_mut(), now.timestamp())?;
-        let rows: String = apps
-            .iter()
-            .map(|app| {
-                format!(
-                    "<tr><td><a href=\"/admin/console/applications/{}\">{}</a></td><td><code>{}</code></td><td>{}</td></tr>",
-                    percent_encode(&app.id),
-                    escape(&app.name),
-                    escape(&app.entity_id),
-                    app.assignments.len()
-                )
-            })
-            .collect();
-        let body = format!(
-            "<p>Applications are registered over the admin API (<code>POST /admin/applications</code>, JSON or SP metadata).</p>\
-<table><caption>Applications ({})</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">SP entity ID</th><th scope=\"col\">Assignments</th></tr></thead><tbody>{rows}</tbody></table>",
-            apps.len()
-        );
-        Ok(console_page(&session, StatusCode::OK, "Applications", &body))
+        let form = application_registration::form_html(&session, &Default::default(), None);
+        list_page(state, &session, StatusCode::OK, &form)
     })
     .await
+}
+
+/// The applications table, then `form` (the registration form, with a refusal if any).
+pub(super) fn list_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    form: &str,
+) -> Result<Response, StoreError> {
+    let now = Utc::now();
+    let mut tx = state.store().begin()?;
+    let apps = apps::list(tx.as_mut(), now.timestamp())?;
+    let rows: String = apps
+        .iter()
+        .map(|app| {
+            format!(
+                "<tr><td><a href=\"/admin/console/applications/{}\">{}</a></td><td><code>{}</code></td><td>{}</td></tr>",
+                percent_encode(&app.id),
+                escape(&app.name),
+                escape(&app.entity_id),
+                app.assignments.len()
+            )
+        })
+        .collect();
+    let body = format!(
+        "<table><caption>Applications ({})</caption><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">SP entity ID</th><th scope=\"col\">Assignments</th></tr></thead><tbody>{rows}</tbody></table>{form}",
+        apps.len()
+    );
+    Ok(console_page(session, status, "Applications", &body))
 }
 
 fn principal_name(
@@ -349,22 +362,6 @@ fn rule_refusal(error: &fedkit_certs::Error) -> (&'static str, String) {
     (code, error.to_string())
 }
 
-/// A new key and self-signed certificate, as the admin API makes them (RSA 2048, AWS's subject
-/// shape). Slow: runs on the blocking thread, outside any transaction.
-fn generate(app_id: &str, months: u32, now: DateTime<Utc>) -> Result<SigningCredential, String> {
-    let failed = |e: fedkit_certs::Error| format!("certificate: {e}");
-    let mut rng = getrandom::rand_core::UnwrapErr(getrandom::SysRng);
-    let key = PrivateKey::generate_rsa(&mut rng, RsaKeySize::Bits2048).map_err(failed)?;
-    let subject = DistinguishedName::new()
-        .common_name(format!("identity-center {app_id}"))
-        .organization("fedkit identity-center");
-    let certificate = SelfSignedLeaf::new(subject)
-        .validity_months(months)
-        .build(&key, now, &mut rng)
-        .map_err(failed)?;
-    SigningCredential::new(key, certificate).map_err(failed)
-}
-
 fn load_set(
     tx: &mut dyn Transaction,
     id: &str,
@@ -427,10 +424,12 @@ async fn rotate(
                 Some(_) => {}
             }
         }
-        let credential = match generate(&id, months, now) {
+        let credential = match CertificateOptions::check(Some(months), None)
+            .and_then(|options| certificates::generate(&id, options, now))
+        {
             Ok(credential) => credential,
-            Err(message) => {
-                let notice = alert("internal_error", &message);
+            Err(error) => {
+                let notice = alert(error.code(), &error.to_string());
                 return app_page(state, &session, &id, StatusCode::INTERNAL_SERVER_ERROR, &notice);
             }
         };

@@ -180,7 +180,7 @@ pub(super) fn initiate(
 ) -> Result<Response, SsoError> {
     let mut tx = state.store().begin()?;
     let app = load_app(tx.as_mut(), app_id, now.timestamp())?;
-    let mut session = session::current(state, tx.as_mut(), headers, now.timestamp())?
+    let mut session = session::current_sign_in(state, tx.as_mut(), headers, now.timestamp())?
         .ok_or(SsoError::NotSignedIn)?;
     let fields = query_pairs(Some(body));
     let csrf = single_field(&fields, "csrf", "csrf appears twice")?.unwrap_or_default();

@@ -246,7 +246,7 @@ pub(super) fn receive(
     let mut tx = state.store().begin()?;
     let app = load_app(tx.as_mut(), app_id, now.timestamp())?;
     let mut checked = check(state, tx.as_mut(), &app, &binding, now)?;
-    let session = match session::current(state, tx.as_mut(), headers, now.timestamp())? {
+    let session = match session::current_sign_in(state, tx.as_mut(), headers, now.timestamp())? {
         Some(stale) if checked.force_authn => {
             checked.stale_session = Some(tokens::hash(&stale.id));
             None
@@ -318,7 +318,7 @@ pub(super) fn resume(
     if !browser_started(headers, pending) {
         return Err(SsoError::PendingNotFound);
     }
-    let session = session::current(state, tx.as_mut(), headers, now.timestamp())?
+    let session = session::current_sign_in(state, tx.as_mut(), headers, now.timestamp())?
         .filter(|s| checked.accepts(s));
     let Some(mut session) = session else {
         // Not consumed: the user comes back here after signing in.

@@ -123,7 +123,7 @@ fn logout_request(
         CLOCK_SKEW,
     )?;
     let slo_url = app.slo_url.clone().ok_or(SsoError::SloUrlMissing)?;
-    let current = session::current(state, tx, headers, now.timestamp())?;
+    let current = session::current_sign_in(state, tx, headers, now.timestamp())?;
     let current_key = current.as_ref().map(|s| tokens::hash(&s.id));
     let indexes: Vec<String> = if request.session_indexes.is_empty() {
         current
