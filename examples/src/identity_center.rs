@@ -116,7 +116,15 @@ fn token_command(cli: &Cli, action: &TokenAction) -> Result<(), RunError> {
         TokenAction::List => {
             let mut tx = store.begin()?;
             for t in tx.list_tokens()? {
-                println!("{}\t{}\t{}", t.id, t.kind.as_str(), t.created);
+                // As the console's list: SCIM authentication records a use at most once a
+                // minute; "never" when none was recorded.
+                let last_used = token_usage::last_used(tx.as_mut(), &t.id)?
+                    .and_then(|at| chrono::DateTime::<Utc>::from_timestamp(at, 0))
+                    .map_or_else(
+                        || "never".to_owned(),
+                        |at| at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    );
+                println!("{}\t{}\t{}\t{last_used}", t.id, t.kind.as_str(), t.created);
             }
         }
         TokenAction::Revoke { id } => {
@@ -124,6 +132,7 @@ fn token_command(cli: &Cli, action: &TokenAction) -> Result<(), RunError> {
             if !tx.revoke_token(id)? {
                 return Err(RunError::Usage(format!("no token {id}")));
             }
+            token_usage::forget(tx.as_mut(), id)?;
             tx.commit()?;
             eprintln!("token {id} revoked");
         }

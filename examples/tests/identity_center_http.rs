@@ -653,9 +653,22 @@ fn token_commands_keep_two_scim_tokens_and_revoke() {
     assert_eq!(rows.len(), 3, "{list}");
     assert!(!list.contains(&first), "token list shows a secret");
 
+    // id, kind, created, last use: none yet.
+    assert!(
+        rows.iter().all(|r| r.split('\t').nth(3) == Some("never")),
+        "{list}"
+    );
+
     // A server over the same data prints no new token, and takes the stored ones.
     let server = start(dir.path(), Some(&first), &[]);
+    let before = chrono::Utc::now().timestamp();
     assert_eq!(server.call("GET", "/Users", None).0, 200);
+    // The use is recorded (Unix seconds, shown as RFC 3339) for `first` alone.
+    let (_, used) = token_cli(dir.path(), &["list"]);
+    let last_used: Vec<&str> = used.lines().filter_map(|r| r.split('\t').nth(3)).collect();
+    let at = chrono::DateTime::parse_from_rfc3339(last_used[0]).expect("an RFC 3339 time");
+    assert!(at.timestamp() >= before && at.timestamp() <= chrono::Utc::now().timestamp());
+    assert_eq!(&last_used[1..], ["never", "never"], "{used}");
     let response = client()
         .get(format!("{}/Users", server.url))
         .bearer_auth(&admin)
