@@ -1080,3 +1080,33 @@ fn admin_sessions_are_no_portal_sign_in() {
         }
     }
 }
+
+/// The registration form takes pasted metadata up to the admin API's body limit: exactly the
+/// limit is read (and refused as metadata that does not parse), one byte more is 413.
+#[test]
+fn the_registration_form_is_read_up_to_the_body_limit() {
+    for server in servers(Profile::Full) {
+        admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
+        let base = &server.url;
+        let limit = server.state.scim.config().max_body_bytes;
+        let mut browser = signed_in(&server);
+        let page = browser.get(&format!("{base}/admin/console/applications"));
+        let form = post_form(&page, base, "/admin/console/applications");
+        let csrf = form.field("csrf").expect("csrf").to_owned();
+        let before = store_apps(&server).len();
+        // The body is `csrf=…&metadata=…`, each value percent-encoded.
+        let prefix = "csrf=".len() + browser::encode(&csrf).len() + "&metadata=".len();
+        for (extra, status) in [(0, 400), (1, 413)] {
+            let metadata = "a".repeat(limit - prefix + extra);
+            let page = browser.post(
+                &format!("{base}/admin/console/applications"),
+                &[("csrf", &csrf), ("metadata", &metadata)],
+            );
+            assert_eq!(page.status, status, "limit + {extra}");
+            if status == 400 {
+                assert!(page.body.contains("id=\"metadata-error\""), "{}", page.body);
+            }
+            assert_eq!(store_apps(&server).len(), before);
+        }
+    }
+}
