@@ -966,6 +966,21 @@ fn applications_are_registered_through_the_console_form() {
             assert_eq!(store_apps(&server).len(), before, "{code} saved nothing");
         }
 
+        // The first certificate's validity: 1 to 120 months (the admin API's check); a word
+        // is no number of months.
+        for months in ["0", "121", "soon"] {
+            form.set("name", "App")
+                .set("entity_id", &entity_id)
+                .set("acs_url", "https://sp.example.test/acs")
+                .set("metadata", "")
+                .set("months", months);
+            let refused = browser.submit(&form);
+            assert_eq!(refused.status, 400, "{months}");
+            assert!(refused.body.contains("id=\"months-error\""), "{months}");
+            assert!(refused.body.contains("invalid_certificate_validity"));
+            assert_eq!(store_apps(&server).len(), before, "{months} saved nothing");
+        }
+        form.set("months", "1");
         form.set("name", &format!("Form app {s}"))
             .set("entity_id", &entity_id)
             .set("acs_url", &format!("https://sp-{s}.example.test/acs"))
@@ -984,6 +999,10 @@ fn applications_are_registered_through_the_console_form() {
         assert_eq!(app.acs_url, format!("https://sp-{s}.example.test/acs"));
         assert_eq!(store_certificates(&server, &app.id).len(), 1);
         assert!(store_certificates(&server, &app.id)[0].0, "active");
+        assert!(
+            page.body.contains("class=\"expiry-yellow\""),
+            "one month of validity is AWS's yellow"
+        );
 
         // Pasted metadata (SAML metadata §2.4.4: an SPSSODescriptor with a POST ACS).
         let from_metadata = format!("https://md-{s}.example.test/saml");
