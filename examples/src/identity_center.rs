@@ -163,6 +163,15 @@ async fn shutdown_signal() {
 
 fn serve(cli: &Cli) -> Result<(), RunError> {
     let store = open_store(cli)?;
+    let external_idp = match &cli.external_idp_metadata {
+        Some(path) => Some(read_external_idp(path)?),
+        None => None,
+    };
+    // Bound before the first token is made, so that a start that fails for a taken port or a
+    // bad flag leaves the first-start token to the start that works.
+    let listener = std::net::TcpListener::bind(&cli.listen)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| RunError::Io(format!("cannot listen on {}: {e}", cli.listen)))?;
     // The sync PostgreSQL client must not run on the async runtime's threads, so the first
     // token is made before the runtime starts.
     let has_scim_token = {
@@ -171,24 +180,19 @@ fn serve(cli: &Cli) -> Result<(), RunError> {
     };
     if !has_scim_token {
         // Printed as soon as it is stored: only its hash is kept, so a start that then fails
-        // (the port is taken, say) must not lose the one chance to show it.
+        // must not lose the one chance to show it.
         let (record, secret) = new_token(store.as_ref(), TokenKind::Scim)?;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "SCIM token {} (shown once): {secret}", record.id);
         let _ = out.flush();
     }
     let cookie_key = web::cookie_key(store.as_ref())?;
-    let external_idp = match &cli.external_idp_metadata {
-        Some(path) => Some(read_external_idp(path)?),
-        None => None,
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| RunError::Io(format!("runtime: {e}")))?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&cli.listen)
-            .await
+        let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| RunError::Io(format!("cannot listen on {}: {e}", cli.listen)))?;
         let local = listener
             .local_addr()

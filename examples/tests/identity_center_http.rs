@@ -822,10 +822,11 @@ fn lenient_dialect_accepts_boolean_strings_on_post_and_put() {
     assert_eq!(body["scimType"], "invalidValue", "{body}");
 }
 
-/// Regression (found by a fresh-user run of the README): the first SCIM token was stored before
-/// the port was bound but printed after, so a first start on a busy port lost it for good.
+/// Regression (found by fresh-user runs of the README): the first SCIM token is shown once, so
+/// a start that cannot serve must not use it up. The port is bound before the token is made: a
+/// first start on a busy port fails without making one, and the next start that serves shows it.
 #[test]
-fn first_start_on_a_busy_port_still_shows_the_stored_token() {
+fn a_first_start_on_a_busy_port_leaves_the_token_to_the_start_that_serves() {
     let dir = tempfile::tempdir().expect("tempdir");
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = busy.local_addr().expect("addr").to_string();
@@ -835,14 +836,24 @@ fn first_start_on_a_busy_port_still_shows_the_stored_token() {
         .output()
         .expect("run identity-center");
     assert!(!out.status.success(), "it served on a port that was taken");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let secret = stdout
-        .lines()
-        .find_map(|line| line.split_once("(shown once): ").map(|(_, s)| s.to_owned()))
-        .unwrap_or_else(|| panic!("no token shown: {stdout}"));
-    assert_eq!(secret.len(), 43, "{secret}");
-    // The token that was shown is the one stored: a server over the same data accepts it.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot listen on"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("(shown once)"),
+        "no token made by a start that failed"
+    );
+    let list = Command::new(env!("CARGO_BIN_EXE_identity-center"))
+        .args(["token", "list", "--data"])
+        .arg(dir.path())
+        .output()
+        .expect("token list");
+    assert_eq!(String::from_utf8_lossy(&list.stdout), "", "no token stored");
     drop(busy);
-    let server = start(dir.path(), Some(&secret), &[]);
+    // `start` reads the token this start prints, and the call proves it is the stored one.
+    let server = start(dir.path(), None, &[]);
+    assert_eq!(server.token.len(), 43, "256 bits in unpadded base64url");
     assert_eq!(server.call("GET", "/Users", None).0, 200);
 }
