@@ -83,6 +83,14 @@ async fn click(client: &Client, css: &str) {
         .expect("click");
 }
 
+/// Clicks `css` on the confirmation page (its button says `yes`), once that page has replaced
+/// the one whose button led there (both have a form to the same action).
+async fn confirm(client: &Client, css: &str, yes: &str) {
+    let source = source_with(client, yes).await;
+    assert!(source.contains(yes), "no confirmation page: {source}");
+    click(client, css).await;
+}
+
 async fn exists(client: &Client, css: &str) -> bool {
     !client
         .find_all(Locator::Css(css))
@@ -92,13 +100,17 @@ async fn exists(client: &Client, css: &str) -> bool {
 }
 
 async fn body_text(client: &Client) -> String {
-    client
-        .find(Locator::Css("main"))
-        .await
-        .expect("main")
-        .text()
-        .await
-        .expect("text")
+    // A page still loading may have no <main> yet, or replace it mid-read: retry a while.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(main) = client.find(Locator::Css("main")).await
+            && let Ok(text) = main.text().await
+        {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "no <main> on the page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The page source once it contains `needle` (a page that is still loading has no stable
@@ -329,7 +341,12 @@ fn chromium_walks_the_admin_console() {
         show_certificates(&client).await;
         screenshot(&client, "console-08-certificate-yellow.png").await;
         click(&client, "form[action$=\"/certificates\"] button").await;
-        click(&client, "form[action$=\"/certificates\"] button").await; // "Yes, continue"
+        confirm(
+            &client,
+            "form[action$=\"/certificates\"] button",
+            "Yes, continue",
+        )
+        .await;
         wait_for_url(&client, &format!("/admin/console/applications/{app_id}")).await;
         client
             .wait()
@@ -358,9 +375,10 @@ fn chromium_walks_the_admin_console() {
             &format!("form[action$=\"/certificates/{new}/activate\"] button"),
         )
         .await;
-        click(
+        confirm(
             &client,
             &format!("form[action$=\"/certificates/{new}/activate\"] button"),
+            "Yes, continue",
         )
         .await;
         client
@@ -385,9 +403,10 @@ fn chromium_walks_the_admin_console() {
             &format!("form[action$=\"/certificates/{old}/delete\"] button"),
         )
         .await;
-        click(
+        confirm(
             &client,
             &format!("form[action$=\"/certificates/{old}/delete\"] button"),
+            "Yes, continue",
         )
         .await;
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -440,9 +459,10 @@ fn chromium_walks_the_admin_console() {
             &format!("form[action=\"/admin/console/tokens/{token_id}/revoke\"] button"),
         )
         .await;
-        click(
+        confirm(
             &client,
             &format!("form[action=\"/admin/console/tokens/{token_id}/revoke\"] button"),
+            "Yes, revoke",
         )
         .await;
         let deadline = Instant::now() + Duration::from_secs(15);
