@@ -8,7 +8,7 @@ mod admin_server;
 #[path = "support/browser.rs"]
 mod browser;
 
-use admin_server::{Server, servers, unique};
+use admin_server::{Server, sqlite_server, unique};
 use browser::{Browser, Form, Page};
 use fedkit_examples::identity_center::config::Profile;
 use fedkit_examples::identity_center::console::admin_account;
@@ -38,6 +38,14 @@ fn signed_in(server: &Server) -> Browser {
     browser
 }
 
+/// The console's state is store-wide (one administrator, at most two SCIM tokens), and the
+/// PostgreSQL cases of the other suites share one database across parallel tests; so this suite
+/// runs on a SQLite store of its own per test. The store calls under the console are covered on
+/// PostgreSQL by the store, admin and manual-provisioning suites.
+fn console_servers(profile: Profile) -> [Server; 1] {
+    [sqlite_server(profile)]
+}
+
 fn users_named(server: &Server, user_name: &str) -> Vec<Value> {
     let (_, body) = server.admin(
         "GET",
@@ -55,7 +63,7 @@ fn user_total(server: &Server) -> u64 {
 
 #[test]
 fn sign_in_needs_an_administrator_the_right_password_and_the_form_token() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         let mut browser = Browser::new();
         let page = browser.get(&format!("{}/admin", server.url));
         assert_eq!(page.status, 503, "{}", page.body);
@@ -112,7 +120,7 @@ fn sign_in_needs_an_administrator_the_right_password_and_the_form_token() {
 
 #[test]
 fn admin_sign_in_is_throttled_per_administrator_name() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let mut browser = Browser::new();
         let name = format!("guess-{}", unique());
@@ -151,7 +159,7 @@ fn admin_sign_in_is_throttled_per_administrator_name() {
 
 #[test]
 fn users_by_hand_search_and_read_only_scim_users() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let mut browser = signed_in(&server);
         let base = &server.url;
@@ -288,7 +296,7 @@ fn users_by_hand_search_and_read_only_scim_users() {
 
 #[test]
 fn groups_by_hand_with_members() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let mut browser = signed_in(&server);
         let base = &server.url;
@@ -321,7 +329,7 @@ fn browser_text(text: &str) -> String {
 
 #[test]
 fn scim_tokens_are_created_once_listed_limited_to_two_and_revoked() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let mut browser = signed_in(&server);
         let base = &server.url;
@@ -524,7 +532,7 @@ fn store_certificates(server: &Server, app: &str) -> Vec<(bool, String)> {
 
 #[test]
 fn application_certificates_rotate_through_the_colours() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let base = &server.url;
         let s = unique();
@@ -638,7 +646,7 @@ fn application_certificates_rotate_through_the_colours() {
 
 #[test]
 fn long_lists_are_paged_and_keep_the_filter() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let prefix = format!("page-{}-", unique());
         // PER_PAGE is 20: 21 matching users make two pages, the second with one row.
@@ -695,7 +703,7 @@ fn long_lists_are_paged_and_keep_the_filter() {
 
 #[test]
 fn application_assignments_are_added_and_removed() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let base = &server.url;
         let s = unique();
@@ -755,7 +763,7 @@ fn application_assignments_are_added_and_removed() {
 
 #[test]
 fn the_aws_profile_pages_by_cursor() {
-    for server in servers(Profile::Aws) {
+    for server in console_servers(Profile::Aws) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         for i in 0..21 {
             let (status, body) = server.admin(
@@ -794,7 +802,7 @@ fn the_aws_profile_pages_by_cursor() {
 
 #[test]
 fn the_aws_profile_edits_groups_by_patch() {
-    for server in servers(Profile::Aws) {
+    for server in console_servers(Profile::Aws) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let base = &server.url;
         let first = server.scim_user(&format!("first-{}", unique()));
@@ -833,7 +841,7 @@ fn the_aws_profile_edits_groups_by_patch() {
 
 #[test]
 fn scim_changes_show_in_the_console_at_once() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let name = format!("idp-{}", unique());
         let id = server.scim_user(&name);
@@ -877,7 +885,7 @@ fn store_apps(server: &Server) -> Vec<fedkit_examples::identity_center::apps::Ap
 /// field, the store unchanged; fields or pasted metadata register with a first certificate.
 #[test]
 fn applications_are_registered_through_the_console_form() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let base = &server.url;
         let s = unique();
@@ -1036,7 +1044,7 @@ fn applications_are_registered_through_the_console_form() {
 #[test]
 fn admin_sessions_are_no_portal_sign_in() {
     use fedkit_examples::identity_center::session;
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         let s = unique();
         let user = server.scim_user(&format!("portal-{s}"));
         let (status, app) = server.admin(
@@ -1104,7 +1112,7 @@ fn admin_sessions_are_no_portal_sign_in() {
 /// limit is read (and refused as metadata that does not parse), one byte more is 413.
 #[test]
 fn the_registration_form_is_read_up_to_the_body_limit() {
-    for server in servers(Profile::Full) {
+    for server in console_servers(Profile::Full) {
         admin_account::init(server.state.store(), "root", PASSWORD, false).expect("init");
         let base = &server.url;
         let limit = server.state.scim.config().max_body_bytes;

@@ -83,12 +83,17 @@ pub fn serve(name: &str, store: Box<dyn Store>, profile: Profile) -> Server {
     }
 }
 
-/// One server per store: SQLite always, PostgreSQL when configured.
-pub fn servers(profile: Profile) -> Vec<Server> {
+/// A server on a SQLite store of its own.
+pub fn sqlite_server(profile: Profile) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.keep().join("store.sqlite3");
     let sqlite = store::open(&format!("sqlite://{}", path.display())).expect("sqlite");
-    let mut out = vec![serve("sqlite", sqlite, profile)];
+    serve("sqlite", sqlite, profile)
+}
+
+/// One server per store: SQLite always, PostgreSQL when configured.
+pub fn servers(profile: Profile) -> Vec<Server> {
+    let mut out = vec![sqlite_server(profile)];
     match std::env::var("FEDKIT_TEST_POSTGRES_URL") {
         Ok(url) => {
             let pg = store::open(&url)
