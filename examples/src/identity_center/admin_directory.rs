@@ -264,21 +264,27 @@ pub fn list(
 /// The routes of manual provisioning.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/admin/users", get(list_users).post(create_user))
+        .route(
+            "/admin/users",
+            get(http_list::<USERS>).post(http_create::<USERS>),
+        )
         .route(
             "/admin/users/{id}",
-            get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
+            get(http_read::<USERS>)
+                .put(http_replace::<USERS>)
+                .patch(http_patch::<USERS>)
+                .delete(http_delete::<USERS>),
         )
-        .route("/admin/groups", get(list_groups).post(create_group))
+        .route(
+            "/admin/groups",
+            get(http_list::<GROUPS>).post(http_create::<GROUPS>),
+        )
         .route(
             "/admin/groups/{id}",
-            get(get_group)
-                .put(replace_group)
-                .patch(patch_group)
-                .delete(delete_group),
+            get(http_read::<GROUPS>)
+                .put(http_replace::<GROUPS>)
+                .patch(http_patch::<GROUPS>)
+                .delete(http_delete::<GROUPS>),
         )
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -411,128 +417,66 @@ async fn run(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn list_users(
+/// The collection a handler serves, as a const parameter: one handler per operation for both.
+const USERS: bool = false;
+/// See [`USERS`].
+const GROUPS: bool = true;
+
+fn kind<const G: bool>() -> ResourceKind {
+    if G {
+        ResourceKind::Group
+    } else {
+        ResourceKind::User
+    }
+}
+
+async fn http_list<const G: bool>(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let query = query_pairs(query.as_deref());
-    run(state, ResourceKind::User, headers, Operation::List(query)).await
+    run(state, kind::<G>(), headers, Operation::List(query)).await
 }
 
-async fn create_user(
+async fn http_create<const G: bool>(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    run(state, ResourceKind::User, headers, Operation::Create(body)).await
+    run(state, kind::<G>(), headers, Operation::Create(body)).await
 }
 
-async fn get_user(
+async fn http_read<const G: bool>(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    run(state, ResourceKind::User, headers, Operation::Get(id)).await
+    run(state, kind::<G>(), headers, Operation::Get(id)).await
 }
 
-async fn replace_user(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    run(
-        state,
-        ResourceKind::User,
-        headers,
-        Operation::Replace(id, body),
-    )
-    .await
-}
-
-async fn patch_user(
+async fn http_replace<const G: bool>(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    run(
-        state,
-        ResourceKind::User,
-        headers,
-        Operation::Patch(id, body),
-    )
-    .await
+    run(state, kind::<G>(), headers, Operation::Replace(id, body)).await
 }
 
-async fn delete_user(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    run(state, ResourceKind::User, headers, Operation::Delete(id)).await
-}
-
-async fn list_groups(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let query = query_pairs(query.as_deref());
-    run(state, ResourceKind::Group, headers, Operation::List(query)).await
-}
-
-async fn create_group(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    run(state, ResourceKind::Group, headers, Operation::Create(body)).await
-}
-
-async fn get_group(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    run(state, ResourceKind::Group, headers, Operation::Get(id)).await
-}
-
-async fn replace_group(
+async fn http_patch<const G: bool>(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    run(
-        state,
-        ResourceKind::Group,
-        headers,
-        Operation::Replace(id, body),
-    )
-    .await
+    run(state, kind::<G>(), headers, Operation::Patch(id, body)).await
 }
 
-async fn patch_group(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    run(
-        state,
-        ResourceKind::Group,
-        headers,
-        Operation::Patch(id, body),
-    )
-    .await
-}
-
-async fn delete_group(
+async fn http_delete<const G: bool>(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    run(state, ResourceKind::Group, headers, Operation::Delete(id)).await
+    run(state, kind::<G>(), headers, Operation::Delete(id)).await
 }
