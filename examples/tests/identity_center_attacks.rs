@@ -764,7 +764,11 @@ fn an_oversized_portal_form_is_refused_at_the_limit_plus_one() {
     for path in ["/login", "/logout", "/admin/console/login"] {
         let (status, code) = post(path, MAX_FORM_BYTES);
         assert_ne!(status, 413, "{path} at the limit: {code:?}");
-        assert_ne!(code.as_deref(), Some("form_too_large"), "{path} at the limit");
+        assert_ne!(
+            code.as_deref(),
+            Some("form_too_large"),
+            "{path} at the limit"
+        );
         assert_eq!(
             post(path, MAX_FORM_BYTES + 1),
             (413, Some("form_too_large".to_owned())),
