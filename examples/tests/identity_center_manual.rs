@@ -21,8 +21,14 @@ fn version(server: &Server, path: &str) -> Value {
     body["meta"]["version"].clone()
 }
 
-fn user_count(server: &Server) -> u64 {
-    let (status, body) = server.admin("GET", "/admin/users", None);
+/// How many users carry this externalId: a count of this test's own users only, since the
+/// PostgreSQL cases share one database with tests running in parallel.
+fn users_with_external_id(server: &Server, external_id: &str) -> u64 {
+    let (status, body) = server.admin(
+        "GET",
+        &format!("/admin/users?filter=externalId%20eq%20%22{external_id}%22"),
+        None,
+    );
     assert_eq!(status, 200, "{body}");
     body["totalResults"].as_u64().expect("totalResults")
 }
@@ -141,8 +147,9 @@ fn bad_input_is_refused_as_scim_refuses_it_and_changes_nothing() {
         wrong_type["active"] = json!("yes");
         let mut unknown_schema = user_doc(&format!("s-{}", unique()));
         unknown_schema["schemas"] = json!(["urn:example:not-a-schema"]);
-        let before = user_count(&server);
-        for (why, doc) in [
+        // Every refused document carries this marker, so what one might have created is found.
+        let marker = format!("refused-{}", unique());
+        for (why, mut doc) in [
             ("userName is required (RFC 7643 §4.1)", no_user_name),
             ("active is a boolean", wrong_type),
             ("a schema the server does not have", unknown_schema),
@@ -151,6 +158,7 @@ fn bad_input_is_refused_as_scim_refuses_it_and_changes_nothing() {
                 user_doc(&taken.to_uppercase()),
             ),
         ] {
+            doc["externalId"] = json!(marker);
             let (scim_status, scim) = server.scim_call("POST", "/Users", Some(&doc));
             let (status, body) = server.admin("POST", "/admin/users", Some(&doc));
             assert!(status == 400 || status == 409, "{why}: {status} {body}");
@@ -180,7 +188,11 @@ fn bad_input_is_refused_as_scim_refuses_it_and_changes_nothing() {
             );
             assert_eq!((got, body["error"].as_str()), (status, Some(code)), "{why}");
         }
-        assert_eq!(user_count(&server), before, "nothing was created");
+        assert_eq!(
+            users_with_external_id(&server, &marker),
+            0,
+            "nothing was created"
+        );
 
         // A bad replace leaves the hand-made user as it was.
         let name = format!("keep-{}", unique());
